@@ -1,0 +1,1 @@
+"""Runtime plumbing the jobs share: configuration, SparkSession, tables, MLflow."""

@@ -1,0 +1,285 @@
+"""Typed, validated configuration from layered YAML files.
+
+A run's configuration is three files merged key by key, later ones winning:
+``base.yml`` < ``env/<env>.yml`` < ``use_cases/<use case>.yml``, then ``--set key=value``
+overrides. Every key must be known: a typo or a missing value fails at start-up with the file
+that set it, the dotted key and what was expected, never half-way through a Spark job.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+
+class ConfigError(ValueError):
+    """A configuration file is missing, malformed or does not match the expected schema."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SparkSettings(_Strict):
+    app_name: str
+    master: str
+    conf: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("conf", mode="before")
+    @classmethod
+    def _stringify(cls, value: Any) -> Any:
+        # YAML reads `8` and `false` as int and bool; Spark conf values are strings.
+        if isinstance(value, dict):
+            return {k: str(v).lower() if isinstance(v, bool) else str(v) for k, v in value.items()}
+        return value
+
+
+class LakehouseSettings(_Strict):
+    root: str
+    landing: str
+    catalog: str | None = None
+
+
+class MlflowSettings(_Strict):
+    tracking_uri: str
+    registry_uri: str | None = None
+    artifact_location: str | None = None
+    experiment: str
+
+
+class UseCaseSettings(_Strict):
+    name: str
+    task: Literal["regression", "classification"]
+    schema_: str = Field(alias="schema")
+    key: list[str] = Field(min_length=1)
+    label: str
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class GeneratorSettings(_Strict):
+    dataset: Literal["house_sales"]
+    rows: int = Field(gt=0)
+    score_rows: int = Field(ge=0)
+    seed: int
+    partitions: int = Field(gt=0)
+    malformed_fraction: float = Field(ge=0, lt=1)
+
+
+class SourceSettings(_Strict):
+    name: str
+    path: str
+    format: Literal["csv", "json", "parquet"]
+    options: dict[str, str] = Field(default_factory=dict)
+    table: str
+    quarantine_table: str | None = None
+    # Ordered column name -> Spark SQL type. A null type removes a column inherited through a
+    # YAML merge key (`<<: *columns`), e.g. the label in an unlabelled scoring source.
+    columns: dict[str, str | None]
+
+    @property
+    def declared_columns(self) -> dict[str, str]:
+        return {name: type_ for name, type_ in self.columns.items() if type_ is not None}
+
+    @property
+    def quarantine(self) -> str:
+        return self.quarantine_table or f"{self.table}_quarantine"
+
+
+class SplitSettings(_Strict):
+    test_fraction: float = Field(gt=0, lt=1)
+    seed: int
+
+
+class FeatureStep(_Strict):
+    stage: str
+    columns: list[str] = Field(default_factory=list)
+    params: dict[str, Any] = Field(default_factory=dict)
+
+
+class FeatureSettings(_Strict):
+    input_table: str
+    output_table: str
+    steps: list[FeatureStep] = Field(min_length=1)
+
+
+class ModelSettings(_Strict):
+    name: str
+    algorithm: str
+    params: dict[str, Any] = Field(default_factory=dict)
+    alias: str = "champion"
+
+
+class ScoreSettings(_Strict):
+    input_table: str
+    output_table: str
+    alias: str | None = None
+    pass_through: list[str] = Field(default_factory=list)
+
+
+class Settings(_Strict):
+    """The whole configuration of one use case in one environment."""
+
+    runtime: Literal["local", "databricks"]
+    spark: SparkSettings
+    lakehouse: LakehouseSettings
+    mlflow: MlflowSettings
+    use_case: UseCaseSettings
+    generator: GeneratorSettings | None = None
+    sources: list[SourceSettings] = Field(default_factory=list)
+    split: SplitSettings
+    features: FeatureSettings
+    model: ModelSettings
+    score: ScoreSettings
+
+    def source(self, name: str) -> SourceSettings:
+        for source in self.sources:
+            if source.name == name:
+                return source
+        known = ", ".join(s.name for s in self.sources) or "none"
+        raise ConfigError(f"unknown source {name!r}; configured sources: {known}")
+
+    def fingerprint(self) -> str:
+        """A short hash of the effective configuration, logged as lineage with each model."""
+        payload = json.dumps(self.model_dump(mode="json", by_alias=True), sort_keys=True)
+        return hashlib.sha256(payload.encode()).hexdigest()[:16]
+
+
+def default_conf_dir() -> Path:
+    """The `conf` folder shipped in the wheel (or the source checkout)."""
+    return Path(str(resources.files("conf")))
+
+
+def load_settings(
+    use_case: str,
+    env: str = "local",
+    conf_dir: str | Path | None = None,
+    overrides: list[str] | None = None,
+) -> Settings:
+    """Load and validate the configuration of `use_case` in environment `env`.
+
+    `use_case` is a name under ``<conf_dir>/use_cases/`` or a path to a YAML file of your own;
+    `overrides` are ``dotted.key=value`` strings whose values are parsed as YAML; a key that
+    itself holds dots goes in brackets: ``spark.conf[spark.sql.shuffle.partitions]=4``.
+    """
+    root = Path(conf_dir) if conf_dir else default_conf_dir()
+    use_case_file = Path(use_case)
+    if not use_case_file.suffix:
+        use_case_file = root / "use_cases" / f"{use_case}.yml"
+    files = [root / "base.yml", root / "env" / f"{env}.yml", use_case_file]
+
+    merged: dict[str, Any] = {}
+    origin: dict[tuple[str, ...], str] = {}
+    for path in files:
+        _merge(merged, _read_yaml(path), origin, str(path), ())
+    for override in overrides or []:
+        key, sep, raw = override.partition("=")
+        keys = _split_key(key)
+        if not sep or not keys:
+            raise ConfigError(f"--set {override!r}: expected dotted.key=value")
+        _merge(merged, _nest(keys, yaml.safe_load(raw)), origin, f"--set {key}", ())
+
+    try:
+        settings = Settings.model_validate(merged)
+    except ValidationError as error:
+        raise ConfigError(_explain(error, origin, files)) from None
+    return _resolve_local_paths(settings)
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        raise ConfigError(f"{path}: configuration file not found")
+    try:
+        content = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as error:
+        raise ConfigError(f"{path}: not valid YAML: {error}") from None
+    if content is None:
+        return {}
+    if not isinstance(content, dict):
+        raise ConfigError(f"{path}: expected a mapping at the top level, got {type(content).__name__}")
+    return content
+
+
+_KEY_PART = re.compile(r"\[([^\]]+)\]|([^.\[\]]+)")
+
+
+def _split_key(key: str) -> list[str]:
+    """``a.b[c.d].e`` -> ``["a", "b", "c.d", "e"]``."""
+    return [bracketed or plain for bracketed, plain in _KEY_PART.findall(key)]
+
+
+def _nest(keys: list[str], value: Any) -> dict[str, Any]:
+    nested: Any = value
+    for key in reversed(keys):
+        nested = {key: nested}
+    return nested
+
+
+def _merge(
+    target: dict[str, Any],
+    update: dict[str, Any],
+    origin: dict[tuple[str, ...], str],
+    source: str,
+    prefix: tuple[str, ...],
+) -> None:
+    for key, value in update.items():
+        path = (*prefix, str(key))
+        if isinstance(value, dict) and isinstance(target.get(key), dict):
+            _merge(target[key], value, origin, source, path)
+        else:
+            target[key] = value
+        origin[path] = source
+
+
+def _explain(error: ValidationError, origin: dict[tuple[str, ...], str], files: list[Path]) -> str:
+    lines = ["invalid configuration:"]
+    for problem in error.errors():
+        loc = tuple(str(part) for part in problem["loc"])
+        dotted = ".".join(loc)
+        where = next(
+            (origin[loc[:i]] for i in range(len(loc), 0, -1) if loc[:i] in origin),
+            " + ".join(str(f) for f in files),
+        )
+        if problem["type"] == "extra_forbidden":
+            lines.append(f"  {where}: unknown key '{dotted}'")
+        elif problem["type"] == "missing":
+            lines.append(f"  missing key '{dotted}' (set it in one of: {', '.join(map(str, files))})")
+        else:
+            lines.append(
+                f"  {where}: key '{dotted}': {problem['msg']} (got {problem.get('input')!r})"
+            )
+    return "\n".join(lines)
+
+
+def _is_local_path(path: str) -> bool:
+    return "://" not in path and not path.startswith(("/Volumes/", "dbfs:"))
+
+
+def _resolve_local_paths(settings: Settings) -> Settings:
+    """Make relative local paths absolute, so executors in other JVMs find the same files."""
+    lakehouse = settings.lakehouse
+    updates = {
+        field: str(Path(value).resolve())
+        for field in ("root", "landing")
+        if _is_local_path(value := getattr(lakehouse, field))
+    }
+    mlflow_updates: dict[str, str] = {}
+    tracking = settings.mlflow.tracking_uri
+    if tracking.startswith("sqlite:///") and not tracking.startswith("sqlite:////"):
+        mlflow_updates["tracking_uri"] = f"sqlite:///{Path(tracking[10:]).resolve()}"
+    artifacts = settings.mlflow.artifact_location
+    if artifacts and _is_local_path(artifacts):
+        mlflow_updates["artifact_location"] = Path(artifacts).resolve().as_uri()
+    return settings.model_copy(
+        update={
+            "lakehouse": lakehouse.model_copy(update=updates),
+            "mlflow": settings.mlflow.model_copy(update=mlflow_updates),
+        }
+    )

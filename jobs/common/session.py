@@ -1,0 +1,52 @@
+"""The SparkSession every job runs in.
+
+Locally it is a Delta-enabled session whose Delta JARs come from Maven Central on first start;
+under ``spark-submit`` it takes the master and packages given on the command line; on
+Databricks it is the cluster's own session.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from pyspark import SparkConf
+from pyspark.sql import SparkSession
+
+from jobs.common.config import Settings
+
+DELTA_EXTENSION = "io.delta.sql.DeltaSparkSessionExtension"
+DELTA_CATALOG = "org.apache.spark.sql.delta.catalog.DeltaCatalog"
+
+
+def get_spark(settings: Settings) -> SparkSession:
+    """Return the active session, or build one for this environment."""
+    active = SparkSession.getActiveSession()
+    if active is not None:
+        return active
+    if settings.runtime == "databricks":
+        return SparkSession.builder.getOrCreate()
+    return _local_session(settings)
+
+
+def _local_session(settings: Settings) -> SparkSession:
+    from delta import configure_spark_with_delta_pip
+
+    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    # Python workers must run the interpreter (and virtual environment) the driver runs in.
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    builder = SparkSession.builder.appName(settings.spark.app_name)
+    submitted = SparkConf()  # holds spark-submit's --master/--conf when launched by it
+    if not submitted.contains("spark.master"):
+        builder = builder.master(settings.spark.master)
+    builder = builder.config("spark.sql.extensions", DELTA_EXTENSION).config(
+        "spark.sql.catalog.spark_catalog", DELTA_CATALOG
+    )
+    for key, value in settings.spark.conf.items():
+        if not submitted.contains(key):
+            builder = builder.config(key, value)
+    if not submitted.contains("spark.jars.packages"):
+        builder = configure_spark_with_delta_pip(builder)
+    spark = builder.getOrCreate()
+    spark.sparkContext.setLogLevel("WARN")
+    return spark

@@ -1,0 +1,95 @@
+"""Delta tables addressed by name.
+
+Jobs say ``tables.read("sales_bronze")``; this module turns the short name into
+``schema.table`` (local, spark-submit) or ``catalog.schema.table`` (Unity Catalog).
+
+Locally, tables live under ``<lakehouse root>/<schema>/<table>`` and are registered in the
+session's in-memory catalog as external Delta tables. The in-memory catalog holds no lock, so
+any number of processes can open the lakehouse at once; each one registers what it finds on
+disk when it starts (:meth:`TableStore.register_all`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pyspark.sql import DataFrame, SparkSession
+
+from jobs.common.config import Settings
+
+
+class TableStore:
+    """Reads, writes and names the Delta tables of one use case."""
+
+    def __init__(self, spark: SparkSession, settings: Settings) -> None:
+        self.spark = spark
+        self.catalog = settings.lakehouse.catalog
+        self.schema = settings.use_case.schema_
+        self.root = settings.lakehouse.root
+        self.managed = settings.runtime == "databricks"
+
+    def qualified(self, table: str) -> str:
+        parts = [self.catalog] if self.catalog else []
+        return ".".join([*parts, self.schema, table])
+
+    def location(self, table: str) -> str:
+        return f"{self.root}/{self.schema}/{table}"
+
+    def exists(self, table: str) -> bool:
+        return self.spark.catalog.tableExists(self.qualified(table))
+
+    def read(self, table: str) -> DataFrame:
+        if not self.exists(table):
+            raise LookupError(
+                f"table {self.qualified(table)} does not exist; run the job that writes it first"
+            )
+        return self.spark.table(self.qualified(table))
+
+    def write(
+        self,
+        df: DataFrame,
+        table: str,
+        mode: str = "overwrite",
+        partition_by: list[str] | None = None,
+        options: dict[str, str] | None = None,
+    ) -> None:
+        """Write `df` as a Delta table; `overwrite` also replaces the table's schema."""
+        writer = df.write.format("delta").mode(mode)
+        if mode == "overwrite":
+            writer = writer.option("overwriteSchema", "true")
+        if partition_by:
+            writer = writer.partitionBy(*partition_by)
+        for key, value in (options or {}).items():
+            writer = writer.option(key, value)
+        if self.managed:
+            writer.saveAsTable(self.qualified(table))
+        else:
+            writer.save(self.location(table))
+            self._register(table)
+
+    def version(self, table: str) -> int:
+        """The table's current Delta version, recorded as lineage."""
+        row = self.spark.sql(f"DESCRIBE HISTORY {self.qualified(table)} LIMIT 1").first()
+        return int(row["version"])
+
+    def register_all(self) -> list[str]:
+        """Register every Delta table found under the local lakehouse root; return their names."""
+        if self.managed:
+            return []
+        registered = []
+        for log_dir in sorted(Path(self.root).glob("*/*/_delta_log")):
+            table_dir = log_dir.parent
+            schema, table = table_dir.parent.name, table_dir.name
+            self._register_at(f"{schema}.{table}", schema, str(table_dir))
+            registered.append(f"{schema}.{table}")
+        return registered
+
+    def _register(self, table: str) -> None:
+        self._register_at(self.qualified(table), self.schema, self.location(table))
+
+    def _register_at(self, name: str, schema: str, location: str) -> None:
+        self.spark.sql(f"CREATE DATABASE IF NOT EXISTS `{schema}`")
+        # Drop-and-create keeps the catalog pointing at the current root when a long-lived
+        # session (tests, notebooks) moves between lakehouses; the data is external and stays.
+        self.spark.sql(f"DROP TABLE IF EXISTS {name}")
+        self.spark.sql(f"CREATE TABLE {name} USING DELTA LOCATION '{location}'")

@@ -1,0 +1,56 @@
+"""Fit the feature pipeline on the training split and write the feature table."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+
+from pyspark.ml import PipelineModel
+from pyspark.sql import functions as F
+
+from jobs.common.cli import JobContext, run_job
+from transforms.pipeline_builder import FEATURES_COLUMN, Step, build_feature_pipeline
+from transforms.split import TRAIN, assign_split
+
+log = logging.getLogger(__name__)
+
+
+def feature_pipeline_path(context: JobContext) -> str:
+    """Where the fitted feature pipeline is kept for the train job to prepend to its model."""
+    return context.tables.location("_models") + "/feature_pipeline"
+
+
+def model_input_columns(columns: list[str], label: str) -> list[str]:
+    """The raw columns a deployed model takes: everything but the label and bookkeeping."""
+    return [c for c in columns if c != label and not c.startswith("_")]
+
+
+def build_features(context: JobContext, args: argparse.Namespace | None = None) -> dict[str, int]:
+    settings = context.settings
+    use_case = settings.use_case
+    source = context.tables.read(settings.features.input_table)
+    inputs = model_input_columns(source.columns, use_case.label)
+    split = assign_split(source, use_case.key, settings.split.test_fraction, settings.split.seed)
+    pipeline = build_feature_pipeline(
+        [Step(s.stage, s.columns, s.params) for s in settings.features.steps], inputs
+    )
+    model: PipelineModel = pipeline.fit(split.where(F.col("split") == TRAIN))
+    model.write().overwrite().save(feature_pipeline_path(context))
+    features = model.transform(split).select(
+        *use_case.key, "split", F.col(use_case.label).cast("double").alias(use_case.label), FEATURES_COLUMN
+    )
+    context.tables.write(features, settings.features.output_table)
+    counts = {
+        row["split"]: row["count"]
+        for row in context.tables.read(settings.features.output_table).groupBy("split").count().collect()
+    }
+    log.info("feature table %s: %s", context.tables.qualified(settings.features.output_table), counts)
+    return counts
+
+
+def main(argv: list[str] | None = None) -> None:
+    run_job(__doc__, build_features, argv)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,65 @@
+"""Model statistics on a scored frame, and the trivial baselines a model must beat."""
+
+from __future__ import annotations
+
+from pyspark.ml.evaluation import BinaryClassificationEvaluator, MulticlassClassificationEvaluator
+from pyspark.sql import DataFrame
+from pyspark.sql import functions as F
+
+PREDICTION = "prediction"
+
+
+def regression_metrics(scored: DataFrame, label: str, prediction: str = PREDICTION) -> dict[str, float]:
+    """MSE, RMSE, MAE and R² in one pass over `scored`."""
+    error = F.col(prediction) - F.col(label)
+    row = scored.agg(
+        F.avg(error * error).alias("mse"),
+        F.avg(F.abs(error)).alias("mae"),
+        F.var_pop(label).alias("variance"),
+        F.count(F.lit(1)).alias("rows"),
+    ).first()
+    if not row["rows"]:
+        raise ValueError("cannot evaluate a model on an empty frame")
+    mse = float(row["mse"])
+    variance = float(row["variance"] or 0.0)
+    return {
+        "mse": mse,
+        "rmse": mse**0.5,
+        "mae": float(row["mae"]),
+        "r2": 1.0 - mse / variance if variance > 0 else 0.0,
+    }
+
+
+def classification_metrics(scored: DataFrame, label: str) -> dict[str, float]:
+    """Accuracy, F1 and (for two classes) ROC-AUC from Spark's evaluators."""
+    metrics = {
+        name: MulticlassClassificationEvaluator(labelCol=label, metricName=name).evaluate(scored)
+        for name in ("accuracy", "f1")
+    }
+    if "rawPrediction" in scored.columns:
+        metrics["roc_auc"] = BinaryClassificationEvaluator(
+            labelCol=label, rawPredictionCol="rawPrediction", metricName="areaUnderROC"
+        ).evaluate(scored)
+    return metrics
+
+
+def evaluate(scored: DataFrame, task: str, label: str) -> dict[str, float]:
+    if task == "regression":
+        return regression_metrics(scored, label)
+    return classification_metrics(scored, label)
+
+
+def baseline_prediction(train: DataFrame, task: str, label: str) -> float:
+    """The best constant guess learnt from training data: the mean, or the majority class."""
+    if task == "regression":
+        return float(train.agg(F.avg(label)).first()[0])
+    return float(train.groupBy(label).count().orderBy(F.desc("count"), label).first()[label])
+
+
+def baseline_metrics(train: DataFrame, test: DataFrame, task: str, label: str) -> dict[str, float]:
+    """Metrics of the constant baseline on `test`, for comparison with a model."""
+    constant = baseline_prediction(train, task, label)
+    scored = test.withColumn(PREDICTION, F.lit(constant).cast("double"))
+    if task == "regression":
+        return regression_metrics(scored, label)
+    return classification_metrics(scored.select(label, PREDICTION), label)
