@@ -20,16 +20,16 @@ def feature_pipeline_path(context: JobContext) -> str:
     return context.tables.location("_models") + "/feature_pipeline"
 
 
-def model_input_columns(columns: list[str], label: str) -> list[str]:
-    """The raw columns a deployed model takes: everything but the label and bookkeeping."""
-    return [c for c in columns if c != label and not c.startswith("_")]
+def model_input_columns(columns: list[str], label: str, leaks: list[str] = ()) -> list[str]:
+    """The raw columns a deployed model takes: all but the label, leaks and bookkeeping."""
+    return [c for c in columns if c != label and c not in leaks and not c.startswith("_")]
 
 
 def build_features(context: JobContext, args: argparse.Namespace | None = None) -> dict[str, int]:
     settings = context.settings
     use_case = settings.use_case
     source = context.tables.read(settings.features.input_table)
-    inputs = model_input_columns(source.columns, use_case.label)
+    inputs = model_input_columns(source.columns, use_case.label, use_case.leaks)
     split = assign_split(source, use_case.key, settings.split.test_fraction, settings.split.seed)
     pipeline = build_feature_pipeline(
         [Step(s.stage, s.columns, s.params) for s in settings.features.steps], inputs

@@ -63,7 +63,8 @@ def train(context: JobContext, args: argparse.Namespace | None = None) -> dict[s
         feature_model = PipelineModel.load(feature_pipeline_path(context))
         full_model = PipelineModel(stages=[*feature_model.stages, fitted])
         raw = tables.read(settings.features.input_table)
-        sample = raw.select(model_input_columns(raw.columns, use_case.label)).limit(20)
+        inputs = model_input_columns(raw.columns, use_case.label, use_case.leaks)
+        sample = raw.select([raw[c] for c in inputs]).limit(20)
         # Inferred from the Spark schema, so nullable integer columns keep their declared types.
         signature = infer_signature(sample, full_model.transform(sample).select("prediction"))
         info = mlflow.spark.log_model(

@@ -62,4 +62,5 @@ def baseline_metrics(train: DataFrame, test: DataFrame, task: str, label: str) -
     scored = test.withColumn(PREDICTION, F.lit(constant).cast("double"))
     if task == "regression":
         return regression_metrics(scored, label)
-    return classification_metrics(scored.select(label, PREDICTION), label)
+    # A constant score ranks no row above another: ROC-AUC 0.5, as it should be.
+    return classification_metrics(scored.withColumn("rawPrediction", F.col(PREDICTION)), label)

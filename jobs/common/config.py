@@ -60,6 +60,11 @@ class UseCaseSettings(_Strict):
     schema_: str = Field(alias="schema")
     key: list[str] = Field(min_length=1)
     label: str
+    # Variables that may not be features: row identifiers, leaks of the target (known only
+    # after the outcome) and protected attributes (reported on for fairness, never modelled).
+    identifiers: list[str] = Field(default_factory=list)
+    leaks: list[str] = Field(default_factory=list)
+    protected: list[str] = Field(default_factory=list)
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
