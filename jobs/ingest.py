@@ -1,46 +1,335 @@
-"""Ingest landing files into bronze Delta tables; rows that fail to parse go to quarantine."""
+"""Ingest new landing files incrementally, exactly once: bronze, silver, quarantine and audit.
+
+Each source is a file stream (Databricks Auto Loader on Databricks) run with
+``trigger(availableNow=True)``: it reads only the files its checkpoint has not seen, in
+batches of at most ``max_files_per_trigger`` files, then stops. Every batch appends the raw
+rows to bronze, appends rows that fail parsing, typing or expectations to quarantine, MERGEs
+the latest record per key into silver and appends one audit row. The appends are Delta
+idempotent writes keyed on the stream's batch id and the MERGE only moves a key forward, so a
+batch replayed after a crash changes nothing it already wrote.
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
 import logging
-import uuid
+import time
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
+
+from pyspark.errors import StreamingQueryException
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
 
 from jobs.common.cli import JobContext, run_job
 from jobs.common.config import SourceSettings
-from transforms import ingestion
+from transforms import ingestion, ingestion_checks, ingestion_drift
+from transforms.ingestion import CORRUPT_RECORD, SOURCE_FILE
 
 log = logging.getLogger(__name__)
 
+COUNTS = ("rows_read", "rows_bronze", "rows_silver", "rows_quarantined", "duplicates_merged")
+AUDIT_SCHEMA = (
+    "source string, batch_id bigint, query_id string, files int, rows_read bigint, "
+    "rows_bronze bigint, rows_silver bigint, rows_quarantined bigint, duplicates_merged bigint, "
+    "silver_inserted bigint, silver_updated bigint, bronze_seconds double, silver_seconds double, "
+    "started_at timestamp, finished_at timestamp"
+)
+
+
+class IngestError(RuntimeError):
+    """A batch broke a configured limit; what it wrote (bronze, quarantine) stays for inspection."""
+
+
+def checkpoint_location(context: JobContext, source: SourceSettings) -> str:
+    return f"{context.tables.root}/{context.tables.schema}/_checkpoints/{source.name}"
+
+
+def landing_location(context: JobContext, source: SourceSettings) -> str:
+    return f"{context.settings.lakehouse.landing}/{source.path}"
+
+
+def file_names(source: SourceSettings) -> dict[str, str]:
+    """Declared column -> its name in the landing files."""
+    return {c: source.file_names.get(c, c) for c in source.declared_columns}
+
+
+def _reader_options(source: SourceSettings) -> dict[str, str]:
+    options = {"mode": "PERMISSIVE", "columnNameOfCorruptRecord": CORRUPT_RECORD}
+    if source.format == "csv":
+        options["header"] = "true"
+    return {**options, **source.options}
+
+
+def read_stream(context: JobContext, source: SourceSettings) -> DataFrame:
+    """The source as a stream of raw rows: string columns, corrupt record, source file."""
+    spark, path = context.spark, landing_location(context, source)
+    names = list(source.declared_columns)
+    if context.settings.runtime == "databricks":
+        # Auto Loader maps CSV columns by header name and keeps undeclared ones in the rescued
+        # column itself, so no header check is needed there.
+        reader = (
+            spark.readStream.format("cloudFiles")
+            .option("cloudFiles.format", source.format)
+            .option("cloudFiles.maxFilesPerTrigger", str(source.max_files_per_trigger))
+            .option("cloudFiles.schemaLocation", f"{checkpoint_location(context, source)}/_schema")
+            .option("rescuedDataColumn", ingestion.RESCUED_DATA)
+            .options(**_reader_options(source))
+        )
+        schema = source.declared_columns if source.format == "parquet" else dict.fromkeys(names, "string")
+        stream = reader.schema(ingestion.declared_schema(schema, source.format != "parquet")).load(path)
+        if source.format == "parquet":
+            stream = stream.select(*[F.col(c).cast("string") for c in names], ingestion.RESCUED_DATA,
+                                   F.lit(None).cast("string").alias(CORRUPT_RECORD))
+        return stream.select("*", F.col("_metadata.file_path").alias(SOURCE_FILE))
+    reader = spark.readStream.option("maxFilesPerTrigger", str(source.max_files_per_trigger))
+    if source.format == "json":
+        # JSON lines are parsed per batch into a name -> value map, so undeclared keys are kept.
+        stream = reader.format("text").load(path)
+        return stream.select("value", F.col("_metadata.file_path").alias(SOURCE_FILE))
+    if source.format == "parquet":
+        typed = {file_names(source)[c]: t for c, t in source.declared_columns.items()}
+        stream = reader.format("parquet").schema(ingestion.declared_schema(typed, False)).load(path)
+        raw = [F.col(f"`{name}`").cast("string").alias(c) for c, name in file_names(source).items()]
+        return stream.select(*raw, F.lit(None).cast("string").alias(CORRUPT_RECORD),
+                             F.col("_metadata.file_path").alias(SOURCE_FILE))
+    stream = reader.format(source.format).schema(ingestion.raw_schema(names)).options(**_reader_options(source))
+    return stream.load(path).select("*", F.col("_metadata.file_path").alias(SOURCE_FILE))
+
+
+def first_line(spark: SparkSession, path: str, encoding: str = "UTF-8") -> str:
+    """The first line of a file on any Hadoop file system, decompressed if its name says so."""
+    jvm = spark.sparkContext._jvm
+    hadoop_path = jvm.org.apache.hadoop.fs.Path(jvm.java.net.URI(path))
+    conf = spark.sparkContext._jsc.hadoopConfiguration()
+    stream = hadoop_path.getFileSystem(conf).open(hadoop_path)
+    codec = jvm.org.apache.hadoop.io.compress.CompressionCodecFactory(conf).getCodec(hadoop_path)
+    if codec is not None:
+        stream = codec.createInputStream(stream)
+    reader = jvm.java.io.BufferedReader(jvm.java.io.InputStreamReader(stream, encoding))
+    try:
+        return reader.readLine() or ""
+    finally:
+        reader.close()
+
+
+@dataclass
+class Conformed:
+    """A batch's rows as declared columns, with what drift was found in which file."""
+
+    rows: DataFrame
+    missing: dict[str, list[str]] = field(default_factory=dict)
+    new_columns: list[str] = field(default_factory=list)
+
+
+def conform_csv(spark: SparkSession, batch: DataFrame, source: SourceSettings) -> Conformed:
+    """Check each file's header; re-read files whose header differs by name (see ingestion_drift)."""
+    options = _reader_options(source)
+    declared = file_names(source)
+    files = [row[0] for row in batch.select(SOURCE_FILE).distinct().collect()]
+    drifts = {}
+    for path in files:
+        header = ingestion_drift.header_fields(
+            first_line(spark, path, options.get("encoding", options.get("charset", "UTF-8"))),
+            options.get("sep", options.get("delimiter", ",")),
+            options.get("quote", '"'),
+            options.get("escape", "\\"),
+        )
+        drift = ingestion_drift.header_drift(header, list(declared.values()))
+        if drift.drifted:
+            drifts[path] = (header, drift)
+    rows = batch.withColumn(ingestion.RESCUED_DATA, F.lit(None).cast("string"))
+    if not drifts:
+        return Conformed(rows)
+    new_columns = []
+    if source.drift.add_new_columns:
+        new_columns = list(dict.fromkeys(c for _, d in drifts.values() for c in d.extra))
+    rows = rows.where(~F.col(SOURCE_FILE).isin(*drifts))
+    for path, (header, drift) in drifts.items():
+        log.warning("%s: header differs from the declared columns: extra %s, missing %s, reordered %s",
+                    path, list(drift.extra), list(drift.missing), drift.reordered)
+        by_header = (
+            spark.read.format("csv").options(**options).schema(ingestion.raw_schema(header)).load(path)
+            .select("*", F.col("_metadata.file_path").alias(SOURCE_FILE))
+        )
+        conformed = ingestion_drift.conform_by_name(by_header, declared, new_columns)
+        rows = rows.unionByName(conformed, allowMissingColumns=True)
+    missing = {path: [c for c, name in declared.items() if name in d.missing] for path, (_, d) in drifts.items()}
+    return Conformed(rows, {p: m for p, m in missing.items() if m}, new_columns)
+
+
+def conform_json(batch: DataFrame, source: SourceSettings) -> Conformed:
+    declared = file_names(source)
+    new_columns = []
+    if source.drift.add_new_columns:
+        keys = [row["key"] for row in ingestion_drift.json_keys(batch).collect()]
+        new_columns = sorted(k for k in keys if k not in declared.values())
+    return Conformed(ingestion_drift.json_records(batch, declared, new_columns), new_columns=new_columns)
+
+
+def conform(spark: SparkSession, batch: DataFrame, source: SourceSettings) -> Conformed:
+    if ingestion.RESCUED_DATA in batch.columns:  # Auto Loader already mapped columns by name
+        return Conformed(batch)
+    if source.format == "json":
+        return conform_json(batch, source)
+    if source.format == "csv":
+        return conform_csv(spark, batch, source)
+    return Conformed(batch.withColumn(ingestion.RESCUED_DATA, F.lit(None).cast("string")))
+
+
+def checked(bronze: DataFrame, source: SourceSettings, missing: dict[str, list[str]]) -> DataFrame:
+    """Bronze rows cleaned, typed and checked against the source's expectations."""
+    names = list(source.declared_columns)
+    expectations = source.expectations
+    rows = ingestion_checks.with_raw_record(bronze, [*names, ingestion.RESCUED_DATA])
+    rows = ingestion_checks.missing_columns(rows, missing)
+    rows = ingestion_checks.cleaned(rows, names, source.null_tokens, source.trim_whitespace)
+    rows = ingestion_checks.typed(rows, source.declared_columns)
+    return ingestion_checks.expected(
+        rows,
+        not_null=[*source.key, *expectations.not_null],
+        ranges={c: (r.min, r.max) for c, r in expectations.ranges.items()},
+        allowed_values=expectations.allowed_values,
+        patterns=expectations.patterns,
+    )
+
+
+class BatchWriter:
+    """The foreachBatch body of one source: every write is safe to replay."""
+
+    def __init__(self, context: JobContext, source: SourceSettings) -> None:
+        self.context = context
+        self.source = source
+        self.checkpoint = checkpoint_location(context, source)
+        self.totals = dict.fromkeys(("batches", *COUNTS), 0)
+        self.error: Exception | None = None
+        self._query_id: str | None = None
+
+    def app_id(self) -> str:
+        """Names this stream's writes for Delta's idempotent appends.
+
+        The checkpoint's query id is part of it: a new checkpoint restarts batch ids at 0 and
+        must not be mistaken for a replay of the old stream's batches.
+        """
+        if self._query_id is None:
+            metadata = self.context.spark.read.text(f"{self.checkpoint}/metadata").first()[0]
+            self._query_id = json.loads(metadata)["id"]
+        return f"lakehouse-ingest/{self.source.name}/{self._query_id}"
+
+    def __call__(self, batch: DataFrame, batch_id: int) -> None:
+        try:
+            self.write(batch, batch_id)
+        except Exception as error:  # kept to re-raise with its own type after the stream stops
+            self.error = error
+            raise
+
+    def write(self, batch: DataFrame, batch_id: int) -> None:
+        source, tables, spark = self.source, self.context.tables, self.context.spark
+        started, clock = datetime.now(timezone.utc), time.monotonic()
+        app_id = self.app_id()
+        evolve = source.drift.add_new_columns
+        batch = batch.persist()
+        cached = [batch]
+        try:
+            conformed = conform(spark, batch, source)
+            if conformed.missing and source.drift.missing_column == "fail":
+                raise IngestError(f"source {source.name}: files lack declared columns: {conformed.missing}")
+            parsed = ingestion.with_ingest_metadata(conformed.rows, batch_id, started).persist()
+            cached.append(parsed)
+            bronze = ingestion.well_formed(parsed)
+            tables.append_once(bronze, source.table, app_id, batch_id, merge_schema=evolve)
+            bronze_seconds = time.monotonic() - clock
+            rows = checked(bronze, source, conformed.missing).persist()
+            cached.append(rows)
+            quarantine = ingestion.malformed(parsed, source.format).unionByName(ingestion_checks.failed(rows))
+            tables.append_once(quarantine, source.quarantine, app_id, batch_id)
+            counts = self._counts(parsed, rows)
+            self._check_limits(counts, rows, batch_id)
+            latest = ingestion.latest_per_key(ingestion_checks.passed(rows), source.key, source.order_by)
+            merged = tables.merge(
+                latest, source.silver, ingestion.merge_condition(source.key),
+                ingestion.newer_condition(source.order_by), evolve_schema=evolve,
+            ) if source.key else self._append_silver(latest, app_id, batch_id, evolve)
+            audit = {
+                "source": source.name, "batch_id": batch_id, "query_id": self._query_id,
+                "files": batch.select(SOURCE_FILE).distinct().count(), **counts,
+                "silver_inserted": merged.get("numTargetRowsInserted", 0),
+                "silver_updated": merged.get("numTargetRowsUpdated", 0),
+                "bronze_seconds": bronze_seconds, "silver_seconds": time.monotonic() - clock - bronze_seconds,
+                "started_at": started, "finished_at": datetime.now(timezone.utc),
+            }
+            audit_row = spark.createDataFrame([audit], AUDIT_SCHEMA)
+            tables.append_once(audit_row, source.audit_table, app_id, batch_id)
+            for key in COUNTS:
+                self.totals[key] += counts[key]
+            self.totals["batches"] += 1
+            log.info("%s batch %s: %s", source.name, batch_id, counts)
+        finally:
+            for frame in cached:
+                frame.unpersist()
+
+    def _append_silver(self, rows: DataFrame, app_id: str, batch_id: int, evolve: bool) -> dict[str, int]:
+        """Without a key, silver is an idempotent append of the rows that passed."""
+        self.context.tables.append_once(rows, self.source.silver, app_id, batch_id, merge_schema=evolve)
+        return {"numTargetRowsInserted": rows.count()}
+
+    def _counts(self, parsed: DataFrame, rows: DataFrame) -> dict[str, int]:
+        read = parsed.count()
+        bronze = rows.count()
+        failed = rows.where(F.size(ingestion_checks.FAILURES) > 0).count()
+        good = ingestion_checks.passed(rows)
+        distinct = good.select(*self.source.key).distinct().count() if self.source.key else good.count()
+        counts = {
+            "rows_read": read,
+            "rows_bronze": bronze,
+            "rows_silver": distinct,
+            "rows_quarantined": read - bronze + failed,
+            "duplicates_merged": bronze - failed - distinct,
+        }
+        if counts["rows_read"] != counts["rows_silver"] + counts["rows_quarantined"] + counts["duplicates_merged"]:
+            raise IngestError(f"source {self.source.name}: batch counts do not reconcile: {counts}")
+        return counts
+
+    def _check_limits(self, counts: dict[str, int], rows: DataFrame, batch_id: int) -> None:
+        source = self.source
+        if source.drift.type_change == "fail":
+            bad_types = rows.where(F.exists(ingestion_checks.FAILURES, lambda f: f["rule"] == ingestion_checks.TYPE))
+            example = bad_types.select(F.col(ingestion_checks.FAILURES)[0]["reason"]).first()
+            if example is not None:
+                raise IngestError(
+                    f"source {source.name} batch {batch_id}: values do not cast to their declared "
+                    f"types (drift.type_change=fail), e.g. {example[0]}; rows are in "
+                    f"{self.context.tables.qualified(source.quarantine)}"
+                )
+        share = counts["rows_quarantined"] / counts["rows_read"] if counts["rows_read"] else 0.0
+        if share > source.max_quarantined_fraction:
+            raise IngestError(
+                f"source {source.name} batch {batch_id}: {counts['rows_quarantined']} of "
+                f"{counts['rows_read']} rows ({share:.1%}) quarantined, more than the allowed "
+                f"{source.max_quarantined_fraction:.1%}; see {self.context.tables.qualified(source.quarantine)}"
+            )
+
 
 def ingest_source(context: JobContext, source: SourceSettings) -> dict[str, int]:
-    """Read one source with its declared schema; write bronze and quarantine; return counts."""
-    path = f"{context.settings.lakehouse.landing}/{source.path}"
-    reader = context.spark.read.format(source.format).schema(ingestion.declared_schema(source.declared_columns))
-    reader = reader.option("mode", "PERMISSIVE").option("columnNameOfCorruptRecord", ingestion.CORRUPT_RECORD)
-    raw = reader.options(**source.options).load(path)
-    batch_id = uuid.uuid4().hex
-    parsed = ingestion.with_ingest_metadata(raw, batch_id, datetime.now(timezone.utc))
-    # Spark forbids filtering raw files on the corrupt-record column alone; persisting the
-    # parsed rows also keeps the two writes below to one read of the landing files.
-    parsed = parsed.persist()
+    """Ingest the files of `source` not ingested before; return this run's counts."""
+    writer = BatchWriter(context, source)
+    query = (
+        read_stream(context, source)
+        .writeStream.foreachBatch(writer)
+        .option("checkpointLocation", writer.checkpoint)
+        .queryName(f"ingest_{context.tables.schema}_{source.name}")
+        .trigger(availableNow=True)
+        .start()
+    )
     try:
-        good = ingestion.well_formed(parsed)
-        bad = ingestion.quarantined(parsed, reason=f"does not parse as the declared {source.format} schema")
-        context.tables.write(good, source.table)
-        context.tables.write(bad, source.quarantine)
-        counts = {
-            "rows_read": parsed.count(),
-            "rows_bronze": context.tables.read(source.table).count(),
-            "rows_quarantined": context.tables.read(source.quarantine).count(),
-        }
-    finally:
-        parsed.unpersist()
-    if counts["rows_read"] != counts["rows_bronze"] + counts["rows_quarantined"]:
-        raise RuntimeError(f"ingest of {source.name} does not reconcile: {counts}")
-    log.info("ingested %s into %s: %s", source.name, context.tables.qualified(source.table), counts)
-    return counts
+        query.awaitTermination()
+    except StreamingQueryException:
+        if writer.error is not None:
+            raise writer.error from None
+        raise
+    log.info("ingested %s into %s: %s", source.name, context.tables.qualified(source.silver), writer.totals)
+    return writer.totals
 
 
 def ingest(context: JobContext, args: argparse.Namespace | None = None) -> dict[str, dict[str, int]]:
@@ -58,3 +347,4 @@ def main(argv: list[str] | None = None) -> None:
 
 if __name__ == "__main__":
     main()
+

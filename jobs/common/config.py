@@ -78,6 +78,34 @@ class GeneratorSettings(_Strict):
     malformed_fraction: float = Field(ge=0, lt=1)
 
 
+class RangeExpectation(_Strict):
+    min: float | None = None
+    max: float | None = None
+
+
+class ExpectationSettings(_Strict):
+    """Rules every silver row must meet; a row that breaks one goes to quarantine, named by rule."""
+
+    not_null: list[str] = Field(default_factory=list)
+    ranges: dict[str, RangeExpectation] = Field(default_factory=dict)
+    allowed_values: dict[str, list[str]] = Field(default_factory=dict)
+    patterns: dict[str, str] = Field(default_factory=dict)
+
+
+class DriftSettings(_Strict):
+    """What to do when a landing file's columns differ from the declared ones.
+
+    Extra columns are never lost: they go to the rescued-data column as JSON, or, with
+    `add_new_columns`, become new string columns of bronze and silver. A declared column
+    missing from a file, or a value that no longer casts to its declared type, either
+    quarantines the rows concerned or fails the job.
+    """
+
+    add_new_columns: bool = False
+    missing_column: Literal["quarantine", "fail"] = "quarantine"
+    type_change: Literal["quarantine", "fail"] = "quarantine"
+
+
 class SourceSettings(_Strict):
     name: str
     path: str
@@ -88,6 +116,21 @@ class SourceSettings(_Strict):
     # Ordered column name -> Spark SQL type. A null type removes a column inherited through a
     # YAML merge key (`<<: *columns`), e.g. the label in an unlabelled scoring source.
     columns: dict[str, str | None]
+    # Declared column -> its name in the files where the two differ (e.g. home_dest: home.dest).
+    file_names: dict[str, str] = Field(default_factory=dict)
+    silver_table: str | None = None
+    # Silver keeps one row per key: the one with the greatest `order_by` (ties: latest batch).
+    key: list[str] = Field(default_factory=list)
+    order_by: str = "_ingested_at"
+    # Values read as null in silver besides the reader's own `nullValue` (e.g. "NA", "?").
+    null_tokens: list[str] = Field(default_factory=list)
+    trim_whitespace: bool = True
+    expectations: ExpectationSettings = Field(default_factory=ExpectationSettings)
+    drift: DriftSettings = Field(default_factory=DriftSettings)
+    # Fail the job (after writing the quarantine) when a batch quarantines more than this share.
+    max_quarantined_fraction: float = Field(default=1.0, ge=0, le=1)
+    max_files_per_trigger: int = Field(default=100, gt=0)
+    audit_table: str = "ingest_audit"
 
     @property
     def declared_columns(self) -> dict[str, str]:
@@ -96,6 +139,13 @@ class SourceSettings(_Strict):
     @property
     def quarantine(self) -> str:
         return self.quarantine_table or f"{self.table}_quarantine"
+
+    @property
+    def silver(self) -> str:
+        if self.silver_table:
+            return self.silver_table
+        base = self.table.removesuffix("_bronze")
+        return f"{base}_silver"
 
 
 class SplitSettings(_Strict):

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from delta.tables import DeltaTable
 from pyspark.sql import DataFrame, SparkSession
 
 from jobs.common.config import Settings
@@ -66,6 +67,53 @@ class TableStore:
         else:
             writer.save(self.location(table))
             self._register(table)
+
+    def append_once(
+        self, df: DataFrame, table: str, app_id: str, version: int, merge_schema: bool = False
+    ) -> None:
+        """Append `df` unless this (app_id, version) already wrote to `table` (Delta idempotent write).
+
+        A job retried after a crash replays its batch with the same version; Delta skips the
+        append it already committed, so the retry neither loses nor duplicates rows.
+        """
+        options = {"txnAppId": app_id, "txnVersion": str(version)}
+        if merge_schema:
+            options["mergeSchema"] = "true"
+        self.write(df, table, mode="append", options=options)
+
+    def delta_table(self, table: str) -> DeltaTable:
+        """The Delta table API (merge, history) of a table, by name or by its local path."""
+        if self.managed:
+            return DeltaTable.forName(self.spark, self.qualified(table))
+        return DeltaTable.forPath(self.spark, self.location(table))
+
+    def merge(
+        self,
+        df: DataFrame,
+        table: str,
+        condition: str,
+        update_condition: str | None = None,
+        evolve_schema: bool = False,
+    ) -> dict[str, int]:
+        """Upsert `df` (alias `s`) into `table` (alias `t`): update matches, insert the rest.
+
+        Creates the table from `df` when it does not exist yet; returns Delta's merge metrics.
+        """
+        if not self.exists(table):
+            self.write(df, table, mode="append")
+            return {"numTargetRowsInserted": df.count(), "numTargetRowsUpdated": 0}
+        target = self.delta_table(table)
+        builder = (
+            target.alias("t")
+            .merge(df.alias("s"), condition)
+            .whenMatchedUpdateAll(condition=update_condition)
+            .whenNotMatchedInsertAll()
+        )
+        if evolve_schema:
+            builder = builder.withSchemaEvolution()
+        builder.execute()
+        metrics = target.history(1).select("operationMetrics").first()["operationMetrics"]
+        return {k: int(v) for k, v in metrics.items() if k.startswith("numTarget")}
 
     def version(self, table: str) -> int:
         """The table's current Delta version, recorded as lineage."""

@@ -1,0 +1,133 @@
+"""Typing and expectation checks that decide which bronze rows reach silver.
+
+Each check adds, per row, a failure (rule, column, reason) to the `_failures` array; a row
+with no failure goes to silver with typed values, any other row to quarantine under its first
+failure with every reason listed. A value that is present but does not cast to its declared
+type is a `type` failure: a silent null would hide the problem from every later step.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from pyspark.sql import Column, DataFrame
+from pyspark.sql import functions as F
+
+from transforms.ingestion import SOURCE_FILE, quarantine_rows, raw_record
+
+FAILURES = "_failures"
+FAILURE_TYPE = "array<struct<rule:string,column:string,reason:string>>"
+TYPE = "type"
+NOT_NULL = "not_null"
+RANGE = "range"
+ALLOWED_VALUES = "allowed_values"
+PATTERN = "regex"
+MISSING_COLUMN = "missing_column"
+
+
+def _failure(condition: Column, rule: str, column: str, reason: Column) -> Column:
+    detail = F.struct(F.lit(rule).alias("rule"), F.lit(column).alias("column"), reason.alias("reason"))
+    return F.when(condition, detail)
+
+
+def _with_failures(df: DataFrame, checks: Sequence[Column]) -> DataFrame:
+    existing = F.col(FAILURES) if FAILURES in df.columns else F.array().cast(FAILURE_TYPE)
+    if not checks:
+        return df.withColumn(FAILURES, existing)
+    found = F.filter(F.array(*checks), lambda failure: failure.isNotNull())
+    return df.withColumn(FAILURES, F.concat(existing, found))
+
+
+def cleaned(df: DataFrame, columns: Sequence[str], null_tokens: Sequence[str], trim: bool) -> DataFrame:
+    """Raw strings with surrounding blanks trimmed and null tokens (`NA`, `?`) made null."""
+    def clean(name: str) -> Column:
+        value = F.trim(F.col(name)) if trim else F.col(name)
+        if null_tokens:
+            value = F.when(value.isin(*null_tokens), F.lit(None)).otherwise(value)
+        return value.alias(name)
+
+    wanted = set(columns)
+    return df.select(*[clean(c) if c in wanted else F.col(c) for c in df.columns])
+
+
+def typed(df: DataFrame, columns: Mapping[str, str]) -> DataFrame:
+    """Cast declared columns to their types; a present value that does not cast is a failure."""
+    checks = [
+        _failure(
+            F.col(name).isNotNull() & F.col(name).try_cast(type_).isNull(),
+            TYPE,
+            name,
+            F.format_string(f"{name}: %s is not a valid {type_}", F.col(name)),
+        )
+        for name, type_ in columns.items()
+    ]
+    df = _with_failures(df, checks)
+    wanted = dict(columns)
+    return df.select(
+        *[F.col(c).try_cast(wanted[c]).alias(c) if c in wanted else F.col(c) for c in df.columns]
+    )
+
+
+def expected(
+    df: DataFrame,
+    not_null: Sequence[str] = (),
+    ranges: Mapping[str, tuple[float | None, float | None]] | None = None,
+    allowed_values: Mapping[str, Sequence[str]] | None = None,
+    patterns: Mapping[str, str] | None = None,
+) -> DataFrame:
+    """Add a failure for every declared expectation a typed row breaks (nulls pass all but not_null)."""
+    checks = [
+        _failure(F.col(c).isNull(), NOT_NULL, c, F.lit(f"{c} is null")) for c in dict.fromkeys(not_null)
+    ]
+    for c, (low, high) in (ranges or {}).items():
+        outside = F.lit(False)
+        if low is not None:
+            outside = outside | (F.col(c) < F.lit(low))
+        if high is not None:
+            outside = outside | (F.col(c) > F.lit(high))
+        reason = F.format_string(f"{c}: %s outside [{low}, {high}]", F.col(c).cast("string"))
+        checks.append(_failure(F.coalesce(outside, F.lit(False)), RANGE, c, reason))
+    for c, values in (allowed_values or {}).items():
+        reason = F.format_string(f"{c}: %s not in {list(values)}", F.col(c).cast("string"))
+        checks.append(_failure(~F.col(c).cast("string").isin(*values), ALLOWED_VALUES, c, reason))
+    for c, pattern in (patterns or {}).items():
+        reason = F.format_string(f"{c}: %s does not match {pattern}", F.col(c).cast("string"))
+        checks.append(_failure(~F.col(c).cast("string").rlike(pattern), PATTERN, c, reason))
+    return _with_failures(df, checks)
+
+
+def missing_columns(df: DataFrame, missing_by_file: Mapping[str, Sequence[str]]) -> DataFrame:
+    """A failure for every row of a file that lacks declared columns (their values are unknown)."""
+    checks = [
+        _failure(
+            F.col(SOURCE_FILE) == F.lit(path),
+            MISSING_COLUMN,
+            ", ".join(names),
+            F.lit(f"file has no column {', '.join(names)}"),
+        )
+        for path, names in missing_by_file.items()
+        if names
+    ]
+    return _with_failures(df, checks)
+
+
+RAW_RECORD = "_raw_record"
+
+
+def with_raw_record(df: DataFrame, raw_columns: Sequence[str]) -> DataFrame:
+    """Keep the untyped values as JSON beside the row, for quarantine if a check fails."""
+    return df.withColumn(RAW_RECORD, raw_record(raw_columns))
+
+
+def passed(checked: DataFrame) -> DataFrame:
+    """Checked rows without failures, typed, without the bookkeeping columns."""
+    return checked.where(F.size(FAILURES) == 0).drop(FAILURES, RAW_RECORD)
+
+
+def failed(checked: DataFrame) -> DataFrame:
+    """Quarantine rows for checked rows with failures: raw values, first rule, every reason."""
+    first = F.col(FAILURES)[0]
+    reasons = F.concat_ws("; ", F.transform(F.col(FAILURES), lambda failure: failure["reason"]))
+    return checked.where(F.size(FAILURES) > 0).select(
+        *quarantine_rows(F.col(RAW_RECORD), first["rule"], first["column"], reasons)
+    )
