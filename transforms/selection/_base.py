@@ -1,0 +1,197 @@
+"""What every selector shares: the vector column it works on, feature names, the fitted model.
+
+A selector is an `Estimator` over an assembled vector column. `fit` computes one statistic per
+slot with Spark aggregations and returns a :class:`SelectorModel` that remembers the input
+feature names, the kept slot indices and one :class:`Decision` per feature. The model's
+`transform` slices the vector with `VectorSlicer`, whose output keeps the ML attribute
+metadata (names) of the kept slots, so a later selector or model still knows what each slot is.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+
+from pyspark.ml import Estimator, Model
+from pyspark.ml.feature import VectorSlicer
+from pyspark.ml.functions import vector_to_array
+from pyspark.ml.param import Param, Params, TypeConverters
+from pyspark.ml.param.shared import HasFeaturesCol, HasOutputCol
+from pyspark.ml.util import DefaultParamsReadable, DefaultParamsWritable
+from pyspark.sql import DataFrame
+from pyspark.sql import functions as F
+
+KEPT, DROPPED = "kept", "dropped"
+
+
+class SelectionError(ValueError):
+    """A selector was given unusable input (no vector column, a bad parameter, nothing left)."""
+
+
+@dataclass(frozen=True)
+class Decision:
+    """Why one feature was kept or dropped by one selector: a row of the selection report."""
+
+    feature: str
+    selector: str
+    statistic: str
+    value: float | None
+    threshold: float | None
+    decision: str
+    reason: str
+
+    @property
+    def kept(self) -> bool:
+        return self.decision == KEPT
+
+
+def decide(
+    feature: str,
+    selector: str,
+    statistic: str,
+    value: float | None,
+    threshold: float | None,
+    keep: bool,
+    reason: str,
+) -> Decision:
+    """A `Decision`, with NaN statistics stored as None (JSON and Delta both take null)."""
+
+    def clean(number: float | None) -> float | None:
+        return None if number is None or math.isnan(number) else float(number)
+
+    return Decision(feature, selector, statistic, clean(value), clean(threshold), KEPT if keep else DROPPED, reason)
+
+
+class _OptionalThresholdParams(Params):
+    threshold: Param[float] = Param(
+        Params._dummy(), "threshold", "keep features whose statistic exceeds this; unset: the mean over features",
+        typeConverter=TypeConverters.toFloat,
+    )
+
+    def threshold_for(self, values: Sequence[float]) -> tuple[float, str]:
+        """The configured threshold, or the mean of `values` (feature-engine's default)."""
+        if self.isDefined(self.threshold):
+            return self.getOrDefault(self.threshold), "the threshold"
+        return sum(values) / len(values), "the mean over features"
+
+
+def feature_names(df: DataFrame, column: str) -> list[str]:
+    """Slot names of vector `column` from its ML attribute metadata (VectorAssembler writes it).
+
+    Slots without a name (or a vector without metadata) are called ``<column>_<index>``.
+    """
+    if column not in df.columns:
+        raise SelectionError(f"no column {column!r} to select features from; columns: {df.columns}")
+    attributes = df.schema[column].metadata.get("ml_attr", {})
+    size = attributes.get("num_attrs")
+    named: dict[int, str] = {}
+    for group in attributes.get("attrs", {}).values():
+        for attribute in group:
+            named[attribute["idx"]] = attribute.get("name")
+    if size is None:
+        size = max(named) + 1 if named else _vector_size(df, column)
+    names = [named.get(i) or f"{column}_{i}" for i in range(size)]
+    if len(set(names)) != len(names):
+        raise SelectionError(f"vector {column!r} has repeated slot names; selectors report by name")
+    return names
+
+
+def _vector_size(df: DataFrame, column: str) -> int:
+    row = df.select(column).where(F.col(column).isNotNull()).first()
+    if row is None:
+        raise SelectionError(f"cannot select features from an empty frame (column {column!r})")
+    return int(row[0].size)
+
+
+SLOTS = "_slots"
+
+
+def with_slots(df: DataFrame, column: str) -> DataFrame:
+    """`df` with the vector `column` also as the array column `SLOTS`, for per-slot SQL."""
+    return df.withColumn(SLOTS, vector_to_array(F.col(column)))
+
+
+def slice_vector(df: DataFrame, input_col: str, output_col: str, indices: Sequence[int]) -> DataFrame:
+    """Keep `indices` of vector `input_col` in `output_col` (which may be `input_col` itself)."""
+    target = f"{output_col}__sliced" if output_col == input_col else output_col
+    sliced = VectorSlicer(inputCol=input_col, outputCol=target, indices=list(indices)).transform(df)
+    if target != output_col:
+        sliced = sliced.drop(input_col).withColumnRenamed(target, output_col)
+    return sliced
+
+
+class _SelectorParams(HasFeaturesCol, HasOutputCol):
+    """The vector column a selector reads and the column its model writes (default: in place)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._setDefault(featuresCol="features", outputCol="features")
+
+
+class _SelectorModelParams(_SelectorParams):
+    inputFeatures: Param[list[str]] = Param(
+        Params._dummy(), "inputFeatures", "names of the input vector's slots, in order",
+        typeConverter=TypeConverters.toListString,
+    )
+    selectedIndices: Param[list[int]] = Param(
+        Params._dummy(), "selectedIndices", "indices of the kept slots, ascending",
+        typeConverter=TypeConverters.toListInt,
+    )
+    decisions: Param[str] = Param(
+        Params._dummy(), "decisions", "JSON list of the per-feature decisions (the report)",
+        typeConverter=TypeConverters.toString,
+    )
+
+
+class SelectorModel(Model, _SelectorModelParams, DefaultParamsReadable, DefaultParamsWritable):
+    """A fitted selector: keeps the selected slots of the vector; `report()` says why."""
+
+    def __init__(self) -> None:
+        super().__init__()
+
+    def selectedFeatures(self) -> list[str]:
+        names = self.getOrDefault(self.inputFeatures)
+        return [names[i] for i in self.getOrDefault(self.selectedIndices)]
+
+    def report(self) -> list[Decision]:
+        return [Decision(**row) for row in json.loads(self.getOrDefault(self.decisions))]
+
+    def _transform(self, dataset: DataFrame) -> DataFrame:
+        input_col = self.getFeaturesCol()
+        expected = len(self.getOrDefault(self.inputFeatures))
+        actual = len(feature_names(dataset, input_col))
+        if actual != expected:
+            raise SelectionError(
+                f"{type(self).__name__} was fitted on {expected} features, {input_col!r} has {actual}"
+            )
+        return slice_vector(dataset, input_col, self.getOutputCol(), self.getOrDefault(self.selectedIndices))
+
+
+class Selector(Estimator, _SelectorParams):
+    """Base of the selectors: subclasses say how to decide (`_decide`) and which model to make."""
+
+    model_class: type[SelectorModel] = SelectorModel
+
+    def _decide(self, dataset: DataFrame, names: list[str]) -> list[Decision]:
+        raise NotImplementedError
+
+    def _fit(self, dataset: DataFrame) -> SelectorModel:
+        names = feature_names(dataset, self.getFeaturesCol())
+        decisions = self._decide(dataset, names)
+        if [d.feature for d in decisions] != names:
+            raise AssertionError(f"{type(self).__name__} must decide once per feature, in order")
+        kept = [i for i, d in enumerate(decisions) if d.kept]
+        if not kept:
+            raise SelectionError(
+                f"{type(self).__name__} would drop all {len(names)} features; relax its threshold"
+            )
+        model = self.model_class()
+        self._copyValues(model)
+        model._set(
+            inputFeatures=names,
+            selectedIndices=kept,
+            decisions=json.dumps([asdict(d) for d in decisions]),
+        )
+        return model
