@@ -165,6 +165,21 @@ class FeatureSettings(_Strict):
     steps: list[FeatureStep] = Field(min_length=1)
 
 
+class SelectionStepSettings(_Strict):
+    selector: str
+    params: dict[str, Any] = Field(default_factory=dict)
+
+
+class SelectionSettings(_Strict):
+    """Feature selection: selectors fitted on the training split of the feature table."""
+
+    input_table: str
+    output_table: str
+    report_table: str
+    features_col: str = "features"
+    steps: list[SelectionStepSettings] = Field(min_length=1)
+
+
 class ModelSettings(_Strict):
     name: str
     algorithm: str
@@ -191,6 +206,7 @@ class Settings(_Strict):
     sources: list[SourceSettings] = Field(default_factory=list)
     split: SplitSettings
     features: FeatureSettings
+    selection: SelectionSettings | None = None
     model: ModelSettings
     score: ScoreSettings
 
