@@ -32,7 +32,8 @@ def build_features(context: JobContext, args: argparse.Namespace | None = None) 
     inputs = model_input_columns(source.columns, use_case.label, use_case.leaks)
     split = assign_split(source, use_case.key, settings.split.test_fraction, settings.split.seed)
     pipeline = build_feature_pipeline(
-        [Step(s.stage, s.columns, s.params) for s in settings.features.steps], inputs
+        [Step(s.stage, s.columns, s.params) for s in settings.features.steps], inputs,
+        label=use_case.label,
     )
     model: PipelineModel = pipeline.fit(split.where(F.col("split") == TRAIN))
     model.write().overwrite().save(feature_pipeline_path(context))

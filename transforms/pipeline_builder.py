@@ -8,8 +8,12 @@ Each step names a stage kind, the columns it works on and its parameters, e.g.::
 
 Steps refer to columns by their *feature* names. A step that produces a new physical column
 (an index, a one-hot vector) records it, so later steps (``assemble``) still say
-``neighborhood`` and get the encoded column. Add a stage kind by adding a builder to
-:data:`STAGE_BUILDERS`.
+``neighborhood`` and get the encoded column. Steps that add features (missing indicators,
+date parts, sine/cosine) register them under ``<feature>_<suffix>``. Supervised encoders
+(``ordinal_encode``, ``mean_encode``, ``woe_encode``) read the label given to
+:func:`build_feature_pipeline` while fitting only. Add a stage kind by adding a builder to
+:data:`STAGE_BUILDERS`; the stages of ``transforms.features`` are listed in
+:data:`FEATURE_STAGES`.
 """
 
 from __future__ import annotations
@@ -21,12 +25,17 @@ from typing import Any
 from pyspark.ml import Pipeline
 from pyspark.ml.base import Estimator, Transformer
 from pyspark.ml.feature import (
+    Binarizer,
     Imputer,
+    MinMaxScaler,
     OneHotEncoder,
     SQLTransformer,
+    StandardScaler,
     StringIndexer,
     VectorAssembler,
 )
+
+from transforms import features as fe
 
 FEATURES_COLUMN = "features"
 PipelineStage = Estimator | Transformer
@@ -41,6 +50,7 @@ class BuildState:
     """Columns known so far: feature name -> the physical column that currently holds it."""
 
     columns: dict[str, str] = field(default_factory=dict)
+    label: str | None = None
 
     def resolve(self, name: str, step: str) -> str:
         if name not in self.columns:
@@ -109,17 +119,153 @@ def _assemble(step: Step, state: BuildState) -> list[PipelineStage]:
     return [VectorAssembler(inputCols=inputs, outputCol=output, handleInvalid="keep")]
 
 
+def _in_place(stage_class: type[PipelineStage], supervised: bool = False) -> StageBuilder:
+    """A builder for a multi-column stage that rewrites its columns where they are."""
+
+    def build(step: Step, state: BuildState) -> list[PipelineStage]:
+        inputs = [state.resolve(c, step.stage) for c in step.columns]
+        stage = stage_class(inputCols=inputs)
+        if supervised:
+            if state.label is None:
+                raise FeatureConfigError(f"step {step.stage!r} needs the label: no label was given")
+            stage._set(labelCol=state.label)
+        return [_with_params(stage, step.params, step)]
+
+    return build
+
+
+def _adding(stage_class: type[PipelineStage], suffixes: Callable[[Step], list[str]]) -> StageBuilder:
+    """A builder for a stage that adds ``<column>_<suffix>`` features and keeps its inputs."""
+
+    def build(step: Step, state: BuildState) -> list[PipelineStage]:
+        inputs = [state.resolve(c, step.stage) for c in step.columns]
+        stage = _with_params(stage_class(inputCols=inputs, outputCols=inputs), step.params, step)
+        for name, physical in zip(step.columns, inputs, strict=True):
+            for suffix in suffixes(stage):
+                state.columns[f"{name}_{suffix}"] = f"{physical}_{suffix}"
+        return [stage]
+
+    return build
+
+
+def _missing_indicator(step: Step, state: BuildState) -> list[PipelineStage]:
+    inputs = [state.resolve(c, step.stage) for c in step.columns]
+    stage = _with_params(fe.MissingIndicator(inputCols=inputs), step.params, step)
+    suffix = stage.getOrDefault(stage.suffix)
+    for name, physical in zip(step.columns, inputs, strict=True):
+        state.columns[name + suffix] = physical + suffix
+    return [stage]
+
+
+def _elapsed_time(step: Step, state: BuildState) -> list[PipelineStage]:
+    params = dict(step.params)
+    if "referenceCol" not in params:
+        raise FeatureConfigError("step 'elapsed_time': params.referenceCol names the later column")
+    params["referenceCol"] = state.resolve(params["referenceCol"], step.stage)
+    return _in_place(fe.ElapsedTime)(Step(step.stage, step.columns, params), state)
+
+
+def _value_map(step: Step, state: BuildState) -> list[PipelineStage]:
+    params = dict(step.params)
+    mapping = params.pop("mapping", None)
+    if not isinstance(mapping, Mapping) or not mapping:
+        raise FeatureConfigError("step 'value_map': params.mapping must map values to numbers")
+    inputs = [state.resolve(c, step.stage) for c in step.columns]
+    try:
+        stage = fe.ValueMapper(mapping=dict(mapping), inputCols=inputs)
+    except ValueError as error:
+        raise FeatureConfigError(f"step 'value_map': {error}") from error
+    return [_with_params(stage, params, step)]
+
+
+def _binarize(step: Step, state: BuildState) -> list[PipelineStage]:
+    """Spark's Binarizer (1 above ``threshold``, default 0) into ``<column>__bin`` columns."""
+    inputs = [state.resolve(c, step.stage) for c in step.columns]
+    outputs = [f"{c}__bin" for c in inputs]
+    cast = SQLTransformer(statement="SELECT *, " + ", ".join(
+        f"CAST(`{c}` AS DOUBLE) AS `{c}__double`" for c in inputs) + " FROM __THIS__")
+    binarizer = _with_params(
+        Binarizer(inputCols=[f"{c}__double" for c in inputs], outputCols=outputs, threshold=0.0),
+        step.params, step)
+    for name, output in zip(step.columns, outputs, strict=True):
+        state.columns[name] = output
+    return [cast, binarizer]
+
+
+def _scale(scaler_class: type[PipelineStage]) -> StageBuilder:
+    """Spark's vector scaler over the assembled columns, into ``params.outputCol``."""
+
+    def build(step: Step, state: BuildState) -> list[PipelineStage]:
+        params = dict(step.params)
+        output = params.pop("outputCol", None)
+        if not output:
+            raise FeatureConfigError(f"step {step.stage!r}: params.outputCol names the scaled vector")
+        inputs = [state.resolve(c, step.stage) for c in step.columns]
+        raw = f"{output}__unscaled"
+        assembler = VectorAssembler(inputCols=inputs, outputCol=raw, handleInvalid="keep")
+        scaler = _with_params(scaler_class(inputCol=raw, outputCol=output), params, step)
+        state.columns[output] = output
+        return [assembler, scaler]
+
+    return build
+
+
+def _drop(step: Step, state: BuildState) -> list[PipelineStage]:
+    inputs = [state.resolve(c, step.stage) for c in step.columns]
+    for name in step.columns:
+        del state.columns[name]
+    keep = ", ".join(f"`{c}`" for c in inputs)
+    return [SQLTransformer(statement=f"SELECT * EXCEPT ({keep}) FROM __THIS__")]
+
+
+FEATURE_STAGES: dict[str, StageBuilder] = {
+    "impute_mean_median": _in_place(fe.MeanMedianImputer),
+    "impute_arbitrary": _in_place(fe.ArbitraryNumberImputer),
+    "impute_end_tail": _in_place(fe.EndTailImputer),
+    "impute_categorical": _in_place(fe.CategoricalImputer),
+    "missing_indicator": _missing_indicator,
+    "rare_label": _in_place(fe.RareLabelEncoder),
+    "ordinal_encode": _in_place(fe.OrdinalEncoder, supervised=True),
+    "count_encode": _in_place(fe.CountFrequencyEncoder),
+    "mean_encode": _in_place(fe.MeanEncoder, supervised=True),
+    "woe_encode": _in_place(fe.WoEEncoder, supervised=True),
+    "date_parts": _adding(fe.DatePartExtractor, lambda stage: stage.getOrDefault(stage.parts)),
+    "elapsed_time": _elapsed_time,
+    "cyclical": _adding(fe.CyclicalFeatures, lambda stage: ["sin", "cos"]),
+    "log": _in_place(fe.LogTransformer),
+    "log_cp": _in_place(fe.LogCpTransformer),
+    "power": _in_place(fe.PowerTransformer),
+    "box_cox": _in_place(fe.BoxCoxTransformer),
+    "yeo_johnson": _in_place(fe.YeoJohnsonTransformer),
+    "equal_width_bins": _in_place(fe.EqualWidthDiscretiser),
+    "equal_frequency_bins": _in_place(fe.EqualFrequencyDiscretiser),
+    "arbitrary_bins": _in_place(fe.ArbitraryDiscretiser),
+    "winsorize": _in_place(fe.Winsorizer),
+    "value_map": _value_map,
+    "binarize": _binarize,
+    "min_max_scale": _scale(MinMaxScaler),
+    "standard_scale": _scale(StandardScaler),
+    "drop": _drop,
+}
+
 STAGE_BUILDERS: dict[str, StageBuilder] = {
     "derive": _derive,
     "impute_numeric": _impute_numeric,
     "one_hot": _one_hot,
     "assemble": _assemble,
+    **FEATURE_STAGES,
 }
 
 
-def build_feature_pipeline(steps: Sequence[Step], input_columns: Sequence[str]) -> Pipeline:
-    """A `Pipeline` of the configured steps over a frame with `input_columns`."""
-    state = BuildState({c: c for c in input_columns})
+def build_feature_pipeline(
+    steps: Sequence[Step], input_columns: Sequence[str], label: str | None = None
+) -> Pipeline:
+    """A `Pipeline` of the configured steps over a frame with `input_columns`.
+
+    `label` is the target column the supervised encoders learn from; it must be in the frame
+    given to ``fit`` and is not needed by ``transform``.
+    """
+    state = BuildState({c: c for c in input_columns}, label)
     stages: list[PipelineStage] = []
     for step in steps:
         builder = STAGE_BUILDERS.get(step.stage)
