@@ -64,9 +64,14 @@ def _reader_options(source: SourceSettings) -> dict[str, str]:
 
 def read_stream(context: JobContext, source: SourceSettings) -> DataFrame:
     """The source as a stream of raw rows: string columns, corrupt record, source file."""
-    spark, path = context.spark, landing_location(context, source)
+    return read_landing(context, source, stream=True)
+
+
+def read_landing(context: JobContext, source: SourceSettings, stream: bool = False, path: str | None = None) -> DataFrame:
+    """Raw rows of the landing folder (or of one `path`) as a stream or, to replay, a batch."""
+    spark, path = context.spark, path or landing_location(context, source)
     names = list(source.declared_columns)
-    if context.settings.runtime == "databricks":
+    if stream and context.settings.runtime == "databricks":
         # Auto Loader maps CSV columns by header name and keeps undeclared ones in the rescued
         # column itself, so no header check is needed there.
         reader = (
@@ -83,7 +88,7 @@ def read_stream(context: JobContext, source: SourceSettings) -> DataFrame:
             stream = stream.select(*[F.col(c).cast("string") for c in names], ingestion.RESCUED_DATA,
                                    F.lit(None).cast("string").alias(CORRUPT_RECORD))
         return stream.select("*", F.col("_metadata.file_path").alias(SOURCE_FILE))
-    reader = spark.readStream.option("maxFilesPerTrigger", str(source.max_files_per_trigger))
+    reader = spark.readStream.option("maxFilesPerTrigger", str(source.max_files_per_trigger)) if stream else spark.read
     if source.format == "json":
         # JSON lines are parsed per batch into a name -> value map, so undeclared keys are kept.
         stream = reader.format("text").load(path)

@@ -99,7 +99,7 @@ class TableStore:
 
         Creates the table from `df` when it does not exist yet; returns Delta's merge metrics.
         """
-        if not self.exists(table):
+        if not self._has_data(table):
             self.write(df, table, mode="append")
             return {"numTargetRowsInserted": df.count(), "numTargetRowsUpdated": 0}
         target = self.delta_table(table)
@@ -114,6 +114,12 @@ class TableStore:
         builder.execute()
         metrics = target.history(1).select("operationMetrics").first()["operationMetrics"]
         return {k: int(v) for k, v in metrics.items() if k.startswith("numTarget")}
+
+    def _has_data(self, table: str) -> bool:
+        """Whether the table holds data here; a local catalog entry may point at another root."""
+        if self.managed:
+            return self.exists(table)
+        return DeltaTable.isDeltaTable(self.spark, self.location(table))
 
     def version(self, table: str) -> int:
         """The table's current Delta version, recorded as lineage."""

@@ -1,0 +1,50 @@
+"""Tiny landing folders and one-source use cases for the ingestion tests."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+from conftest import make_settings
+
+from jobs.common.cli import JobContext
+from jobs.common.config import default_conf_dir
+from jobs.common.tables import TableStore
+
+COLUMNS = {"id": "int", "updated": "date", "city": "string", "price": "double"}
+
+
+def write_use_case(tmp_path: Path, **source: Any) -> Path:
+    """A copy of the house_sales use case whose only source is `source` (over a CSV default)."""
+    use_case = yaml.safe_load((default_conf_dir() / "use_cases" / "house_sales.yml").read_text())
+    use_case.pop("generator")
+    # One schema per test: the session's catalog outlives each test's temporary lakehouse.
+    use_case["use_case"]["schema"] = "ingest_" + re.sub(r"\W", "_", tmp_path.name)
+    use_case["sources"] = [{
+        "name": "things", "path": "things", "format": "csv", "options": {"header": "true"},
+        "null_tokens": ["NA"], "table": "things_bronze", "key": ["id"], "order_by": "updated",
+        "columns": COLUMNS, "max_files_per_trigger": 1, **source,
+    }]
+    path = tmp_path / "use_case.yml"
+    path.write_text(yaml.safe_dump(use_case, sort_keys=False))
+    return path
+
+
+def context_for(spark, tmp_path: Path, **source: Any) -> JobContext:
+    settings = make_settings(tmp_path, str(write_use_case(tmp_path, **source)))
+    return JobContext(settings, spark, TableStore(spark, settings))
+
+
+def land(tmp_path: Path, name: str, text: str, folder: str = "things") -> Path:
+    """Write one landing file; names sort in arrival order, as the file source lists them."""
+    directory = tmp_path / "landing" / folder
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / name
+    path.write_text(text)
+    return path
+
+
+def rows(context: JobContext, table: str, order: str = "id") -> list[tuple]:
+    return [tuple(r) for r in context.tables.read(table).orderBy(order).collect()]
