@@ -9,6 +9,7 @@ from pyspark.ml import PipelineModel
 from pyspark.sql import functions as F
 
 from jobs.common.cli import JobContext, run_job
+from transforms.governance import check_feature_steps
 from transforms.pipeline_builder import FEATURES_COLUMN, Step, build_feature_pipeline
 from transforms.split import TRAIN, assign_split
 
@@ -28,6 +29,9 @@ def model_input_columns(columns: list[str], label: str, leaks: list[str] = ()) -
 def build_features(context: JobContext, args: argparse.Namespace | None = None) -> dict[str, int]:
     settings = context.settings
     use_case = settings.use_case
+    # Refuse identifiers, leaks and protected attributes before reading any data.
+    check_feature_steps([(s.stage, s.columns, s.params) for s in settings.features.steps],
+                        use_case.identifiers, use_case.leaks, use_case.protected)
     source = context.tables.read(settings.features.input_table)
     inputs = model_input_columns(source.columns, use_case.label, use_case.leaks)
     split = assign_split(source, use_case.key, settings.split.test_fraction, settings.split.seed)
