@@ -12,6 +12,7 @@ from transforms.selection._base import (
     Decision,
     SelectionError,
     SelectorModel,
+    copy_slot_names,
     feature_names,
 )
 from transforms.selection.constant import DropConstantFeatures
@@ -53,6 +54,7 @@ __all__ = [
     "SmartCorrelatedSelection",
     "UnivariateSelector",
     "build_selection_pipeline",
+    "copy_slot_names",
     "feature_names",
     "selection_report",
 ]

@@ -105,6 +105,18 @@ def _vector_size(df: DataFrame, column: str) -> int:
     return int(row[0].size)
 
 
+def copy_slot_names(df: DataFrame, target: str, source: str) -> DataFrame:
+    """`df` with vector `target` carrying the slot names of `source`, a vector of the same size.
+
+    Spark's scalers (MinMaxScaler, StandardScaler) write vectors without slot names; the
+    unscaled vector assembled before them still has them.
+    """
+    names, size = feature_names(df, source), len(feature_names(df, target))
+    if len(names) != size:
+        raise SelectionError(f"{source!r} has {len(names)} slots, {target!r} has {size}")
+    return df.withColumn(target, F.col(target).alias(target, metadata=df.schema[source].metadata))
+
+
 SLOTS = "_slots"
 
 
