@@ -257,6 +257,22 @@ STAGE_BUILDERS: dict[str, StageBuilder] = {
 }
 
 
+def build_steps(
+    steps: Sequence[Step], input_columns: Sequence[str], label: str | None = None
+) -> list[tuple[Step, list[PipelineStage], dict[str, str]]]:
+    """Each step with its stages and the feature -> column map after it (for walkthroughs)."""
+    state = BuildState({c: c for c in input_columns}, label)
+    built = []
+    for step in steps:
+        builder = STAGE_BUILDERS.get(step.stage)
+        if builder is None:
+            raise FeatureConfigError(
+                f"unknown stage {step.stage!r}; known stages: {', '.join(sorted(STAGE_BUILDERS))}"
+            )
+        built.append((step, builder(step, state), dict(state.columns)))
+    return built
+
+
 def build_feature_pipeline(
     steps: Sequence[Step], input_columns: Sequence[str], label: str | None = None
 ) -> Pipeline:
@@ -265,14 +281,5 @@ def build_feature_pipeline(
     `label` is the target column the supervised encoders learn from; it must be in the frame
     given to ``fit`` and is not needed by ``transform``.
     """
-    state = BuildState({c: c for c in input_columns}, label)
-    stages: list[PipelineStage] = []
-    for step in steps:
-        builder = STAGE_BUILDERS.get(step.stage)
-        if builder is None:
-            raise FeatureConfigError(
-                f"unknown stage {step.stage!r}; known stages: {', '.join(sorted(STAGE_BUILDERS))}"
-            )
-        stages.extend(builder(step, state))
-    return Pipeline(stages=stages)
-
+    built = build_steps(steps, input_columns, label)
+    return Pipeline(stages=[stage for _, stages, _ in built for stage in stages])
