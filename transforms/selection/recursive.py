@@ -34,29 +34,9 @@ class _RecursiveParams(_SelectorParams, _PerformanceParams):
         super().__init__()
         self._setDefault(threshold=0.01)
 
-    def ranked(self, performance: Performance, dataset: DataFrame) -> tuple[DataFrame, list[int]]:
-        """The dataset with folds (cached) and the slots from most to least important."""
-        threshold = self.getOrDefault(self.threshold)
-        if threshold < 0:
-            raise SelectionError(f"threshold must be non-negative, got {threshold}")
-        folded = performance.with_folds(dataset)
-        importance = performance.importances([model for model, _ in performance.fold_models(folded)])
-        return folded, sorted(range(len(importance)), key=lambda i: (-importance[i], i))
 
-
-class RecursiveFeatureEliminationModel(SelectorModel):
-    """Keeps the features whose removal cost performance."""
-
-
-class RecursiveFeatureElimination(Selector, _RecursiveParams, DefaultParamsReadable, DefaultParamsWritable):
-    """Remove features from the least important up, keeping those whose removal costs > `threshold`.
-
-    `fit` scores a model on all features, then for each feature in increasing importance scores
-    one without it (and without those already removed): if the metric drops by more than
-    `threshold` the feature stays, otherwise it goes and the new score becomes the reference.
-    """
-
-    model_class = RecursiveFeatureEliminationModel
+class _RecursiveSelector(Selector, _RecursiveParams, DefaultParamsReadable, DefaultParamsWritable):
+    """What elimination and addition share: their params and the importance ranking."""
 
     @keyword_only
     def __init__(
@@ -67,10 +47,33 @@ class RecursiveFeatureElimination(Selector, _RecursiveParams, DefaultParamsReada
         super().__init__()
         self._set(**self._input_kwargs)
 
-    def _decide(self, dataset: DataFrame, names: list[str]) -> list[Decision]:
+    def ranked(self, dataset: DataFrame) -> tuple[Performance, float, DataFrame, list[int]]:
+        """Performance, threshold, the dataset with folds (cached), slots from most to least important."""
         performance = self.performance()
         threshold = self.getOrDefault(self.threshold)
-        folded, order = self.ranked(performance, dataset)
+        if threshold < 0:
+            raise SelectionError(f"threshold must be non-negative, got {threshold}")
+        folded = performance.with_folds(dataset)
+        importance = performance.importances([model for model, _ in performance.fold_models(folded)])
+        return performance, threshold, folded, sorted(range(len(importance)), key=lambda i: (-importance[i], i))
+
+
+class RecursiveFeatureEliminationModel(SelectorModel):
+    """Keeps the features whose removal cost performance."""
+
+
+class RecursiveFeatureElimination(_RecursiveSelector):
+    """Remove features from the least important up, keeping those whose removal costs > `threshold`.
+
+    `fit` scores a model on all features, then for each feature in increasing importance scores
+    one without it (and without those already removed): if the metric drops by more than
+    `threshold` the feature stays, otherwise it goes and the new score becomes the reference.
+    """
+
+    model_class = RecursiveFeatureEliminationModel
+
+    def _decide(self, dataset: DataFrame, names: list[str]) -> list[Decision]:
+        performance, threshold, folded, order = self.ranked(dataset)
         current = list(range(len(names)))
         reference = performance.score(folded, current)
         decisions: dict[int, Decision] = {}
@@ -98,7 +101,7 @@ class RecursiveFeatureAdditionModel(SelectorModel):
     """Keeps the features whose addition improved performance."""
 
 
-class RecursiveFeatureAddition(Selector, _RecursiveParams, DefaultParamsReadable, DefaultParamsWritable):
+class RecursiveFeatureAddition(_RecursiveSelector):
     """Add features from the most important down, keeping those that improve the metric by > `threshold`.
 
     `fit` starts from a model on the most important feature alone, then for each next feature
@@ -108,19 +111,8 @@ class RecursiveFeatureAddition(Selector, _RecursiveParams, DefaultParamsReadable
 
     model_class = RecursiveFeatureAdditionModel
 
-    @keyword_only
-    def __init__(
-        self, *, featuresCol: str = "features", outputCol: str = "features", labelCol: str = "label",
-        task: str = "regression", modelType: str = "linear", metric: str = "", numFolds: int = 3,
-        threshold: float = 0.01, seed: int = 0,
-    ) -> None:
-        super().__init__()
-        self._set(**self._input_kwargs)
-
     def _decide(self, dataset: DataFrame, names: list[str]) -> list[Decision]:
-        performance = self.performance()
-        threshold = self.getOrDefault(self.threshold)
-        folded, order = self.ranked(performance, dataset)
+        performance, threshold, folded, order = self.ranked(dataset)
         first = order[0]
         kept = [first]
         reference = performance.score(folded, kept)
