@@ -27,10 +27,10 @@ def test_log_base_10_and_null_for_non_positive(spark):
     assert column(LogTransformer(inputCols=["x"], base="10").transform(frame)) == [2.0, None, None]
 
 
-def test_log_cp_auto_learns_abs_min_plus_one(spark):
-    frame = spark.createDataFrame([(-2.0,), (0.0,)], "x double")
-    model = LogCpTransformer(inputCols=["x"]).fit(frame)
-    assert model.learned_state()["C"] == {"x": 3.0}
+def test_log_cp_auto_learns_abs_min_plus_one_for_non_positive_columns_only(spark):
+    frame = spark.createDataFrame([(-2.0, 1.0), (0.0, 5.0)], "x double, p double")
+    model = LogCpTransformer(inputCols=["x", "p"]).fit(frame)
+    assert model.learned_state()["C"] == {"x": 3.0, "p": 0.0}
     assert column(model.transform(frame)) == pytest.approx([0.0, math.log(3.0)])
 
 

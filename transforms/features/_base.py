@@ -46,6 +46,22 @@ class HasColumnPairs(HasInputCols, HasOutputCols):
         return list(zip(inputs, outputs, strict=True))
 
 
+class HasRelativeError(Params):
+    """Precision of the quantiles a stage learns."""
+
+    relativeError: Param[float] = Param(
+        Params._dummy(),
+        "relativeError",
+        "quantile precision: 0 computes exact quantiles (linear interpolation, as pandas); "
+        "a positive value uses the approximate, bounded-memory algorithm",
+        typeConverter=TypeConverters.toFloat,
+    )
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self._setDefault(relativeError=0.0)
+
+
 class HasUnseen(Params):
     """What an encoder does with a category (or null) not seen while fitting."""
 
@@ -183,6 +199,8 @@ def category_statistics(
     then category, so the result is deterministic.
     """
     value = label if label is not None else F.lit(0.0)
+    if label is not None:  # a row without a label says nothing about its category
+        dataset = dataset.where(label.isNotNull())
     pairs = F.array(*[
         F.struct(F.lit(c).alias("column"), F.col(c).cast("string").alias("category"))
         for c in columns

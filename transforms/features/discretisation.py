@@ -20,6 +20,7 @@ from transforms.features._base import (
     FeatureModel,
     FeatureTransformer,
     HasColumnPairs,
+    HasRelativeError,
     aggregate,
     finite,
     present,
@@ -95,15 +96,8 @@ class EqualWidthDiscretiser(FeatureEstimator, _BinsParams):
         return self._model(EqualWidthDiscretiserModel, {"edges": edges})
 
 
-class _EqualFrequencyParams(_BinsParams):
-    relativeError: Param[float] = Param(
-        Params._dummy(), "relativeError", "0: exact quantiles (as pandas' qcut); >0: approximate",
-        typeConverter=TypeConverters.toFloat,
-    )
-
-    def __init__(self, *args: Any) -> None:
-        super().__init__(*args)
-        self._setDefault(relativeError=0.0)
+class _EqualFrequencyParams(_BinsParams, HasRelativeError):
+    """Bins and quantile precision."""
 
 
 class EqualFrequencyDiscretiserModel(_BinsModel, _EqualFrequencyParams):

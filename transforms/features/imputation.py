@@ -18,6 +18,7 @@ from transforms.features._base import (
     FeatureModel,
     FeatureTransformer,
     HasColumnPairs,
+    HasRelativeError,
     aggregate,
     category_statistics,
     finite,
@@ -27,20 +28,6 @@ from transforms.features._base import (
 )
 
 MISSING_LABEL = "Missing"
-
-
-class _RelativeError(Params):
-    relativeError: Param[float] = Param(
-        Params._dummy(),
-        "relativeError",
-        "quantile precision: 0 computes exact quantiles (linear interpolation, as pandas); "
-        "a positive value uses the approximate, bounded-memory algorithm",
-        typeConverter=TypeConverters.toFloat,
-    )
-
-    def __init__(self, *args: Any) -> None:
-        super().__init__(*args)
-        self._setDefault(relativeError=0.0)
 
 
 class _NumericFillModel(FeatureModel, HasColumnPairs):
@@ -55,7 +42,7 @@ class _NumericFillModel(FeatureModel, HasColumnPairs):
         })
 
 
-class _MeanMedianParams(HasColumnPairs, _RelativeError):
+class _MeanMedianParams(HasColumnPairs, HasRelativeError):
     strategy: Param[str] = Param(
         Params._dummy(), "strategy", "'mean' or 'median'", typeConverter=TypeConverters.toString
     )
@@ -112,7 +99,7 @@ class ArbitraryNumberImputer(FeatureTransformer, _ArbitraryNumberParams):
         })
 
 
-class _EndTailParams(HasColumnPairs, _RelativeError):
+class _EndTailParams(HasColumnPairs, HasRelativeError):
     imputationMethod: Param[str] = Param(
         Params._dummy(), "imputationMethod",
         "'gaussian' (mean ± fold·std), 'iqr' (q75 + fold·IQR or q25 - fold·IQR) or 'max' (fold·max)",

@@ -12,6 +12,7 @@ from transforms.features._base import (
     FeatureEstimator,
     FeatureModel,
     HasColumnPairs,
+    HasRelativeError,
     aggregate,
     finite,
     present,
@@ -21,7 +22,7 @@ from transforms.features._base import (
 DEFAULT_FOLD = {"gaussian": 3.0, "iqr": 1.5, "quantiles": 0.05}
 
 
-class _CapsParams(HasColumnPairs):
+class _CapsParams(HasColumnPairs, HasRelativeError):
     cappingMethod: Param[str] = Param(
         Params._dummy(), "cappingMethod",
         "'gaussian' (mean ± fold·std), 'iqr' (q25 - fold·IQR, q75 + fold·IQR) or "
@@ -35,14 +36,10 @@ class _CapsParams(HasColumnPairs):
         Params._dummy(), "fold", "distance of the caps; negative: 3 (gaussian), 1.5 (iqr), 0.05 (quantiles)",
         typeConverter=TypeConverters.toFloat,
     )
-    relativeError: Param[float] = Param(
-        Params._dummy(), "relativeError", "0: exact quantiles; >0: approximate",
-        typeConverter=TypeConverters.toFloat,
-    )
 
     def __init__(self, *args: Any) -> None:
         super().__init__(*args)
-        self._setDefault(cappingMethod="gaussian", tail="right", fold=-1.0, relativeError=0.0)
+        self._setDefault(cappingMethod="gaussian", tail="right", fold=-1.0)
 
     def _learn_caps(self, dataset: DataFrame) -> dict[str, dict[str, float | None]]:
         """Per column {'left': cap or None, 'right': cap or None}, in one pass for all columns."""
@@ -56,7 +53,7 @@ class _CapsParams(HasColumnPairs):
         for c, _ in self.column_pairs():
             x = present(dataset, c)
             if method == "gaussian":
-                mean, std = F.avg(x), F.stddev_samp(x)
+                mean, std = F.avg(x), F.stddev_pop(x)  # feature-engine: std(ddof=0)
                 exprs[(c, "left")], exprs[(c, "right")] = mean - fold * std, mean + fold * std
             elif method == "iqr":
                 q1, q3 = quantile(x, 0.25, error), quantile(x, 0.75, error)
@@ -95,7 +92,7 @@ class WinsorizerModel(FeatureModel, _CapsParams):
 class Winsorizer(FeatureEstimator, _CapsParams):
     """Caps outliers, as feature-engine's ``Winsorizer``.
 
-    ``fit`` learns the left and/or right cap of each column (one pass, sample std, exact
+    ``fit`` learns the left and/or right cap of each column (one pass, population std, exact
     quantiles by default); ``transform`` replaces values beyond a cap by the cap.
     """
 

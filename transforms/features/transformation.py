@@ -68,7 +68,8 @@ class LogTransformer(FeatureTransformer, _LogParams):
 
 class _LogCpParams(_LogParams):
     C: Param[float] = Param(
-        Params._dummy(), "C", "the constant added before the log; negative means 'auto': |min| + 1",
+        Params._dummy(), "C", "the constant added before the log; negative means 'auto': 0 for positive columns, "
+        "else |min| + 1",
         typeConverter=TypeConverters.toFloat,
     )
 
@@ -91,8 +92,9 @@ class LogCpTransformerModel(FeatureModel, _LogCpParams):
 class LogCpTransformer(FeatureEstimator, _LogCpParams):
     """log(x + C), as feature-engine's ``LogCpTransformer``.
 
-    ``fit`` learns ``C = |min(x)| + 1`` per column when ``C`` is 'auto' (negative), in one pass,
-    and otherwise checks that ``x + C`` is positive for all training values.
+    ``fit`` learns, per column in one pass when ``C`` is 'auto' (negative), ``C = 0`` for a
+    positive column and ``C = |min(x)| + 1`` otherwise (as feature-engine); with a given ``C``
+    it checks that ``x + C`` is positive for all training values.
     """
 
     def _fit(self, dataset: DataFrame) -> LogCpTransformerModel:
@@ -100,7 +102,10 @@ class LogCpTransformer(FeatureEstimator, _LogCpParams):
         constant = self.getOrDefault(self.C)
         minima = aggregate(dataset, {c: F.min(present(dataset, c)) for c in columns})
         if constant < 0:
-            shifts = {c: abs(finite(v, f"the minimum of {c!r}")) + 1 for c, v in minima.items()}
+            shifts = {}
+            for c, v in minima.items():
+                lowest = finite(v, f"the minimum of {c!r}")
+                shifts[c] = 0.0 if lowest > 0 else abs(lowest) + 1
         else:
             bad = [c for c, v in minima.items() if v is not None and v + constant <= 0]
             if bad:
