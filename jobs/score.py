@@ -1,44 +1,250 @@
-"""Score a Delta table with a registered model (by alias) and write the predictions table."""
+"""Score a Delta table with a registered model and write the predictions table, batch by batch.
+
+The model is the registry version behind an alias (`champion` by default) or a pinned
+version. A Spark ML model is the whole fitted pipeline and runs in Spark's native path
+(`PipelineModel.transform`); any other MLflow model falls back to `mlflow.pyfunc.spark_udf`.
+
+A batch is the slice of the input table at one Delta version: `batch_id = v<input version>`.
+Rerunning it (same input version) replaces its rows in the predictions and quarantine tables
+(`replaceWhere batch_id = ...`), so a rerun never duplicates. With `score.incremental.mode:
+watermark` a batch takes only the input rows whose watermark column (`_ingested_at`: silver
+keeps the ingestion time of the latest record per key) is later than what the earlier batches
+scored, recorded in the audit table. The input table is read, never altered: no Change Data
+Feed is needed on a table another job owns.
+
+Rows in = rows scored + rows quarantined, checked and recorded per batch in the audit table.
+"""
 
 from __future__ import annotations
 
 import argparse
 import logging
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
+import mlflow
+import mlflow.pyfunc
 import mlflow.spark
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
 
 from jobs.common.cli import JobContext, run_job
+from jobs.common.config import Settings
+from jobs.common.tables import TableStore
 from jobs.common.tracking import client, configure_mlflow, registered_model_name
-from transforms.scoring import ModelIdentity, prediction_table
+from transforms.scoring import (
+    BATCH_ID,
+    PROBABILITY,
+    SCORING_DATE,
+    ModelIdentity,
+    latest_prediction_sql,
+    prediction_table,
+)
+from transforms.scoring_checks import mark_unpredicted, predicted, screen_input, unpredicted
 
 log = logging.getLogger(__name__)
 
+THRESHOLD_TAG = "decision_threshold"
+AUDIT_SCHEMA = (
+    "batch_id string, input_table string, input_version bigint, incremental_mode string, "
+    "watermark_column string, watermark_from string, watermark_to string, model_name string, "
+    "model_version string, model_alias string, rows_in bigint, rows_scored bigint, "
+    "rows_quarantined bigint, scored_at timestamp"
+)
 
-def score(context: JobContext, args: argparse.Namespace | None = None) -> dict[str, Any]:
-    settings, tables = context.settings, context.tables
-    alias = getattr(args, "alias", None) or settings.score.alias or settings.model.alias
+
+class ScoringError(RuntimeError):
+    """A batch could not be scored or did not reconcile."""
+
+
+@dataclass(frozen=True)
+class ResolvedModel:
+    """One exact registry version, loaded for scoring."""
+
+    identity: ModelIdentity
+    uri: str
+    input_columns: list[str]
+    native: object | None  # the PipelineModel of a Spark ML model, else None (pyfunc fallback)
+    threshold: float | None
+
+
+def resolve_model(settings: Settings, alias: str | None = None, version: str | None = None) -> ResolvedModel:
+    """Resolve the alias once and load that exact version: the alias may move mid-run."""
     configure_mlflow(settings)
     name = registered_model_name(settings)
-    # Resolve the alias once and load that exact version: the alias may move mid-run.
-    version = client().get_model_version_by_alias(name, alias)
-    model = mlflow.spark.load_model(f"models:/{name}/{version.version}")
-    identity = ModelIdentity(name, str(version.version), alias, version.run_id)
+    version = version or settings.score.version
+    if version:
+        found, alias = client().get_model_version(name, version), None
+    else:
+        alias = alias or settings.score.alias or settings.model.alias
+        found = client().get_model_version_by_alias(name, alias)
+    uri = f"models:/{name}/{found.version}"
+    info = mlflow.models.get_model_info(uri)
+    inputs = info.signature.inputs.input_names() if info.signature else []
+    native = mlflow.spark.load_model(uri) if "spark" in info.flavors else None
+    threshold = None
+    if settings.use_case.task == "classification":
+        threshold = float(found.tags.get(THRESHOLD_TAG, settings.score.threshold))
+    identity = ModelIdentity(name, str(found.version), alias, found.run_id)
+    return ResolvedModel(identity, uri, [str(c) for c in inputs], native, threshold)
 
-    rows = tables.read(settings.score.input_table)
-    predictions = prediction_table(
-        model.transform(rows), settings.use_case.key, identity, datetime.now(timezone.utc), settings.score.pass_through
+
+def apply_model(spark: SparkSession, model: ResolvedModel, rows: DataFrame) -> DataFrame:
+    """`rows` with a `prediction` column (and `probability` for Spark ML classifiers)."""
+    if model.native is not None:
+        return model.native.transform(rows)
+    predict = mlflow.pyfunc.spark_udf(spark, model.uri, result_type="double", env_manager="local")
+    columns = model.input_columns or rows.columns
+    return rows.withColumn("prediction", predict(F.struct(*[F.col(c) for c in columns])))
+
+
+def score(context: JobContext, args: argparse.Namespace | None = None) -> dict[str, Any]:
+    settings, tables, spark = context.settings, context.tables, context.spark
+    config, key = settings.score, settings.use_case.key
+    model = resolve_model(settings, getattr(args, "alias", None), getattr(args, "version", None))
+    batch = _input_batch(context, full=bool(getattr(args, "full", False)))
+    scored_at = datetime.now(timezone.utc)
+
+    screened = screen_input(batch.rows, [*model.input_columns, *config.pass_through], key)
+    quarantine = screened.rejected
+    cached = None
+    if screened.scorable is not None:
+        scored = apply_model(spark, model, screened.scorable)
+        threshold = model.threshold if PROBABILITY in scored.columns else None
+        keep = [*key, "prediction", *([PROBABILITY] if threshold is not None else []), *config.pass_through]
+        # Cached so predictions and their quarantine come from one pass of the model.
+        cached = mark_unpredicted(scored, batch.rows.columns, keep).persist()
+        predictions = prediction_table(
+            predicted(cached), key, model.identity, scored_at, config.pass_through, batch.batch_id, threshold
+        )
+        _replace_batch(tables, predictions, config.output_table, batch.batch_id, [SCORING_DATE])
+        quarantine = quarantine.unionByName(unpredicted(cached))
+    elif tables.has_data(config.output_table):
+        tables.delta_table(config.output_table).delete(F.col(BATCH_ID) == batch.batch_id)
+    _replace_batch(tables, _quarantine_rows(quarantine, model.identity, batch.batch_id, scored_at),
+                   config.quarantine, batch.batch_id)
+    if cached is not None:
+        cached.unpersist()
+
+    counts = {
+        "rows_in": batch.rows.count(),
+        "rows_scored": _batch_count(tables, config.output_table, batch.batch_id),
+        "rows_quarantined": _batch_count(tables, config.quarantine, batch.batch_id),
+    }
+    _record_audit(context, batch, model.identity, counts, scored_at)
+    register_views(context)
+    if counts["rows_in"] != counts["rows_scored"] + counts["rows_quarantined"]:
+        raise ScoringError(f"batch {batch.batch_id} does not reconcile: {counts}")
+    identity = model.identity
+    log.info("scored batch %s of %s with %s v%s: %s", batch.batch_id, tables.qualified(config.input_table),
+             identity.name, identity.version, counts)
+    return {**counts, "batch_id": batch.batch_id, "input_version": batch.input_version,
+            "model_name": identity.name, "version": identity.version, "alias": identity.alias,
+            "run_id": identity.run_id, "threshold": model.threshold}
+
+
+@dataclass(frozen=True)
+class InputBatch:
+    batch_id: str
+    input_version: int
+    rows: DataFrame
+    watermark_from: str | None
+    watermark_to: str | None
+
+
+def _input_batch(context: JobContext, full: bool) -> InputBatch:
+    """The input rows of this run: the table at its current version, past the last watermark."""
+    settings, tables, spark = context.settings, context.tables, context.spark
+    config = settings.score
+    version = tables.version(config.input_table)
+    rows = spark.sql(f"SELECT * FROM {tables.qualified(config.input_table)} VERSION AS OF {version}")
+    if config.incremental.mode == "none":
+        return InputBatch(f"v{version}", version, rows, None, None)
+    column = config.incremental.watermark_column
+    if column not in rows.columns:
+        raise ScoringError(
+            f"score.incremental.mode=watermark needs column {column!r} in {tables.qualified(config.input_table)}; "
+            f"set score.incremental.watermark_column or score.incremental.mode=none"
+        )
+    since = None if full else _last_watermark(tables, settings, version)
+    if since is not None:
+        rows = rows.where(F.col(column) > F.lit(since).cast(rows.schema[column].dataType))
+    upper = rows.agg(F.max(column).cast("string")).first()[0]
+    return InputBatch(f"v{version}", version, rows, since, upper or since)
+
+
+def _last_watermark(tables: TableStore, settings: Settings, version: int) -> str | None:
+    """The watermark the batches before this input version reached (a rerun of this one excluded)."""
+    config = settings.score
+    if not tables.has_data(config.audit_table):
+        return None
+    audit = tables.read(config.audit_table).where(
+        (F.col("input_table") == tables.qualified(config.input_table))
+        & (F.col("input_version") < version)
+        & (F.col("incremental_mode") == "watermark")
+        & (F.col("watermark_column") == config.incremental.watermark_column)
     )
-    tables.write(predictions, settings.score.output_table)
-    written = tables.read(settings.score.output_table).count()
-    log.info("scored %s rows of %s with %s v%s into %s", written, tables.qualified(settings.score.input_table),
-             name, version.version, tables.qualified(settings.score.output_table))
-    return {"rows_scored": written, "model_name": name, "version": str(version.version), "alias": alias}
+    return audit.agg(F.max("watermark_to")).first()[0]
+
+
+def _replace_batch(
+    tables: TableStore, rows: DataFrame, table: str, batch_id: str, partition_by: list[str] | None = None
+) -> None:
+    """Atomically replace the rows of `batch_id` in `table` (created on the first batch)."""
+    tables.write(rows, table, mode="overwrite", partition_by=partition_by,
+                 options={"replaceWhere": f"{BATCH_ID} = '{batch_id}'"})
+
+
+def _quarantine_rows(rows: DataFrame, model: ModelIdentity, batch_id: str, at: datetime) -> DataFrame:
+    return rows.select(
+        "*",
+        F.lit(batch_id).alias(BATCH_ID),
+        F.lit(model.name).alias("model_name"),
+        F.lit(model.version).alias("model_version"),
+        F.lit(at).cast("timestamp").alias("quarantined_at"),
+    )
+
+
+def _batch_count(tables: TableStore, table: str, batch_id: str) -> int:
+    if not tables.has_data(table):
+        return 0
+    return tables.read(table).where(F.col(BATCH_ID) == batch_id).count()
+
+
+def _record_audit(
+    context: JobContext, batch: InputBatch, model: ModelIdentity, counts: dict[str, int], at: datetime
+) -> None:
+    config = context.settings.score
+    row = (
+        batch.batch_id, context.tables.qualified(config.input_table), batch.input_version,
+        config.incremental.mode, config.incremental.watermark_column, batch.watermark_from, batch.watermark_to,
+        model.name, model.version, model.alias,
+        counts["rows_in"], counts["rows_scored"], counts["rows_quarantined"], at,
+    )
+    audit = context.spark.createDataFrame([row], AUDIT_SCHEMA)
+    _replace_batch(context.tables, audit, config.audit_table, batch.batch_id)
+
+
+def view_statements(settings: Settings, tables: TableStore) -> list[str]:
+    """SQL that defines the scoring views; run in every session (the local catalog is in memory)."""
+    config = settings.score
+    select = latest_prediction_sql(tables.qualified(config.output_table), settings.use_case.key)
+    return [f"CREATE OR REPLACE VIEW {tables.qualified(config.latest)} AS {select}"]
+
+
+def register_views(context: JobContext) -> None:
+    if not context.tables.has_data(context.settings.score.output_table):
+        return
+    for statement in view_statements(context.settings, context.tables):
+        context.spark.sql(statement)
 
 
 def _arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--alias", help="registry alias to score with (default: score.alias or model.alias)")
+    parser.add_argument("--version", help="registry version to score with instead of an alias")
+    parser.add_argument("--full", action="store_true",
+                        help="score every input row, ignoring the watermark of earlier batches")
 
 
 def main(argv: list[str] | None = None) -> None:

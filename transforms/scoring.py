@@ -6,8 +6,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from pyspark.sql import DataFrame
+from pyspark.ml.functions import vector_to_array
+from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
+
+SCORING_DATE = "scoring_date"
+BATCH_ID = "batch_id"
+PROBABILITY = "probability"
 
 
 @dataclass(frozen=True)
@@ -26,15 +31,52 @@ def prediction_table(
     model: ModelIdentity,
     scored_at: datetime,
     pass_through: Sequence[str] = (),
+    batch_id: str | None = None,
+    threshold: float | None = None,
 ) -> DataFrame:
-    """Keys, prediction, pass-through columns and the model's identity, one row per input row."""
+    """Keys, prediction, pass-through columns and the model's identity, one row per input row.
+
+    With a `threshold` (classifiers) the table also holds `probability`, the probability of the
+    positive class, and `predicted_label`, 1 where that probability reaches the threshold; the
+    threshold itself is a column so a query can tell which cut-off made the label. With a
+    `batch_id` it holds the batch and the `scoring_date` the table is partitioned by.
+    """
+    classifier: list[Column] = []
+    if threshold is not None:
+        positive = positive_probability(scored)
+        classifier = [
+            positive.alias(PROBABILITY),
+            F.lit(threshold).cast("double").alias("decision_threshold"),
+            (positive >= F.lit(threshold)).cast("int").alias("predicted_label"),
+        ]
+    batch: list[Column] = []
+    if batch_id is not None:
+        batch = [F.lit(batch_id).alias(BATCH_ID), F.lit(scored_at).cast("date").alias(SCORING_DATE)]
     return scored.select(
         *key,
         F.col("prediction").alias("prediction"),
+        *classifier,
         *pass_through,
         F.lit(model.name).alias("model_name"),
         F.lit(model.version).alias("model_version"),
         F.lit(model.alias).cast("string").alias("model_alias"),
         F.lit(model.run_id).alias("run_id"),
         F.lit(scored_at).cast("timestamp").alias("scored_at"),
+        *batch,
+    )
+
+
+def positive_probability(scored: DataFrame, column: str = PROBABILITY) -> Column:
+    """Probability of class 1 from Spark ML's probability vector, or a plain numeric column."""
+    if scored.schema[column].dataType.typeName() in ("double", "float"):
+        return F.col(column).cast("double")
+    return vector_to_array(F.col(column))[1]
+
+
+def latest_prediction_sql(predictions: str, key: Sequence[str]) -> str:
+    """SQL of a view holding the most recent prediction of each key (ties: the later batch)."""
+    keys = ", ".join(key)
+    return (
+        f"SELECT * EXCEPT (_recency) FROM (SELECT *, row_number() OVER (PARTITION BY {keys} "
+        f"ORDER BY scored_at DESC, {BATCH_ID} DESC) AS _recency FROM {predictions}) WHERE _recency = 1"
     )

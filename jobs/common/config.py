@@ -187,11 +187,59 @@ class ModelSettings(_Strict):
     alias: str = "champion"
 
 
+class IncrementalSettings(_Strict):
+    """Which input rows a scheduled score run takes.
+
+    `watermark`: only rows whose `watermark_column` is later than the greatest value an earlier
+    batch scored (recorded in the score audit table); works on any input table, no Change Data
+    Feed needed. `none`: every row, every run.
+    """
+
+    mode: Literal["watermark", "none"] = "watermark"
+    watermark_column: str = "_ingested_at"
+
+
 class ScoreSettings(_Strict):
     input_table: str
     output_table: str
     alias: str | None = None
     pass_through: list[str] = Field(default_factory=list)
+    # Registry version to score with instead of the alias (pinning, rollback).
+    version: str | None = None
+    incremental: IncrementalSettings = Field(default_factory=IncrementalSettings)
+    # Classifiers: label = probability of the positive class >= threshold, unless the model
+    # version carries a `decision_threshold` tag.
+    threshold: float = Field(default=0.5, gt=0, lt=1)
+    quarantine_table: str | None = None
+    audit_table: str = "score_audit"
+    latest_view: str | None = None
+
+    @property
+    def quarantine(self) -> str:
+        return self.quarantine_table or f"{self.output_table}_quarantine"
+
+    @property
+    def latest(self) -> str:
+        return self.latest_view or f"{self.output_table}_latest"
+
+
+class MonitoringSettings(_Strict):
+    """Drift of each scoring batch against the training reference, and delayed-label metrics."""
+
+    reference_table: str
+    # Rows of the reference table that trained the model, e.g. "split = 'train'".
+    reference_filter: str | None = None
+    numeric_features: list[str] = Field(default_factory=list)
+    categorical_features: list[str] = Field(default_factory=list)
+    bins: int = Field(default=10, ge=2)
+    psi_threshold: float = Field(default=0.2, gt=0)
+    ks_threshold: float = Field(default=0.2, gt=0, le=1)
+    output_table: str = "score_monitoring"
+    # Labels that arrive after scoring: a table holding the use case's key and label column.
+    label_table: str | None = None
+    label_column: str | None = None
+    # Fail when the metric crosses this bound (rmse above it; for classifiers, accuracy below).
+    metric_threshold: float | None = None
 
 
 class Settings(_Strict):
@@ -209,6 +257,7 @@ class Settings(_Strict):
     selection: SelectionSettings | None = None
     model: ModelSettings
     score: ScoreSettings
+    monitoring: MonitoringSettings | None = None
 
     def source(self, name: str) -> SourceSettings:
         for source in self.sources:

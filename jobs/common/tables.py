@@ -115,6 +115,10 @@ class TableStore:
         metrics = target.history(1).select("operationMetrics").first()["operationMetrics"]
         return {k: int(v) for k, v in metrics.items() if k.startswith("numTarget")}
 
+    def has_data(self, table: str) -> bool:
+        """Whether `table` holds data at this lakehouse's location, whatever the catalog says."""
+        return self._has_data(table)
+
     def _has_data(self, table: str) -> bool:
         """Whether the table holds data here; a local catalog entry may point at another root."""
         if self.managed:

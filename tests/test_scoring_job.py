@@ -1,0 +1,149 @@
+"""The score job on tiny inputs: rerun, incremental run, bad input, alias switch, monitoring."""
+
+from __future__ import annotations
+
+import argparse
+import math
+
+import pytest
+from pyspark.sql import functions as F
+
+from jobs.monitor import monitor
+from jobs.score import score
+from tests.scoring_fixtures import (
+    SECOND_BATCH,
+    context_for,
+    first_listings,
+    listings,
+    register_price_model,
+    scoring_settings,
+    set_champion,
+)
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def registry(spark, tmp_path_factory):
+    """Version 1 (10 per unit of area) is champion; version 2 (20 per unit) waits."""
+    mlflow_dir = tmp_path_factory.mktemp("registry")
+    settings = scoring_settings(tmp_path_factory.mktemp("unused"), mlflow_dir)
+    first = register_price_model(spark, settings, 10.0)
+    second = register_price_model(spark, settings, 20.0)
+    set_champion(settings, first)
+    return mlflow_dir, first, second
+
+
+@pytest.fixture
+def context(spark, tmp_path, registry):
+    mlflow_dir, first, _ = registry
+    set_champion(scoring_settings(tmp_path, mlflow_dir), first)
+    context = context_for(spark, scoring_settings(tmp_path / "lakehouse", mlflow_dir))
+    context.tables.write(first_listings(spark), "listings_silver")
+    return context
+
+
+def _args(**values) -> argparse.Namespace:
+    return argparse.Namespace(**{"alias": None, "version": None, "full": False, **values})
+
+
+def test_rerun_of_a_batch_replaces_it(context, registry) -> None:
+    first = score(context, _args())
+    again = score(context, _args())
+    predictions = context.tables.read("predictions")
+    assert first["batch_id"] == again["batch_id"]
+    assert predictions.count() == again["rows_scored"] == 4
+    assert predictions.select("sale_id").distinct().count() == 4
+    assert context.tables.read("score_audit").count() == 1
+    row = predictions.where("sale_id = 3").first()
+    assert row["prediction"] == pytest.approx(2050.0, rel=1e-3)  # 10 * 200 + 50 (north)
+    assert (row["model_version"], row["model_alias"], row["neighborhood"]) == (registry[1], "champion", "north")
+    assert row["scoring_date"] == row["scored_at"].date()
+
+
+def test_incremental_run_scores_only_new_and_changed_rows(context, spark) -> None:
+    first = score(context, _args())
+    changed = listings(spark, [(4, "south", 130.0, SECOND_BATCH), (5, "north", 90.0, SECOND_BATCH)])
+    context.tables.merge(changed, "listings_silver", "t.sale_id = s.sale_id")
+    second = score(context, _args())
+
+    assert second["batch_id"] != first["batch_id"]
+    assert (second["rows_in"], second["rows_scored"], second["rows_quarantined"]) == (2, 2, 0)
+    new_batch = context.tables.read("predictions").where(F.col("batch_id") == second["batch_id"])
+    assert sorted(r["sale_id"] for r in new_batch.collect()) == [4, 5]
+    assert context.tables.read("predictions").count() == 6
+    latest = spark.table(context.tables.qualified("predictions_latest"))
+    assert latest.count() == 5
+    assert latest.where("sale_id = 4").first()["living_area"] == 130.0
+    # Nothing new: the next run reruns the current batch and scores the same two rows again.
+    assert score(context, _args())["rows_scored"] == 2
+    assert context.tables.read("predictions").count() == 6
+
+
+def test_bad_input_is_scored_by_the_stages_or_quarantined_and_reconciles(context, spark) -> None:
+    bad = spark.createDataFrame(
+        [(10, "north", 100.0, "x", SECOND_BATCH),      # extra column: ignored
+         (11, "west", 100.0, "x", SECOND_BATCH),       # unseen category: the indexer's keep bucket
+         (12, "south", None, "x", SECOND_BATCH),       # new null the model cannot use: NaN prediction
+         (None, "south", 100.0, "x", SECOND_BATCH)],   # null key
+        "sale_id bigint, neighborhood string, living_area double, extra string, _ingested_at timestamp",
+    )
+    context.tables.write(bad, "listings_silver")
+    result = score(context, _args(full=True))
+    assert (result["rows_in"], result["rows_scored"], result["rows_quarantined"]) == (4, 2, 2)
+    scored = {r["sale_id"] for r in context.tables.read("predictions").collect()}
+    assert scored == {10, 11}
+    reasons = {r["reason"] for r in context.tables.read("predictions_quarantine").collect()}
+    assert reasons == {"no prediction (model returned null or NaN)", "null key (sale_id)"}
+    raw = context.tables.read("predictions_quarantine").where("reason LIKE 'no prediction%'").first()
+    assert '"sale_id":12' in raw["raw_record"] and '"extra":"x"' in raw["raw_record"]
+    audit = context.tables.read("score_audit").first()
+    assert audit["rows_in"] == audit["rows_scored"] + audit["rows_quarantined"]
+
+
+def test_a_missing_input_column_quarantines_every_row_with_the_reason(context, spark) -> None:
+    context.tables.write(first_listings(spark).drop("living_area"), "listings_silver")
+    result = score(context, _args())
+    assert (result["rows_in"], result["rows_scored"], result["rows_quarantined"]) == (4, 0, 4)
+    reasons = {r["reason"] for r in context.tables.read("predictions_quarantine").collect()}
+    assert reasons == {"missing input column(s): living_area"}
+
+
+def test_scoring_picks_up_a_new_champion(context, registry) -> None:
+    _, first, second = registry
+    assert score(context, _args())["version"] == first
+    set_champion(context.settings, second)
+    result = score(context, _args())
+    assert result["version"] == second and result["alias"] == "champion"
+    identity = {tuple(r) for r in context.tables.read("predictions").select("model_version", "model_alias").collect()}
+    assert identity == {(second, "champion")}
+    row = context.tables.read("predictions").where("sale_id = 3").first()
+    assert row["prediction"] == pytest.approx(4050.0, rel=1e-3)  # 20 * 200 + 50
+
+
+def test_monitor_flags_a_shifted_batch_and_not_an_unshifted_one(context, spark, tmp_path, registry) -> None:
+    reference = spark.range(400).select(
+        F.col("id").alias("sale_id"),
+        F.when(F.col("id") % 2 == 0, "north").otherwise("south").alias("neighborhood"),
+        (F.lit(50.0) + (F.col("id") % 200)).alias("living_area"),
+    )
+    context.tables.write(reference, "sales_silver")
+    overrides = ["monitoring.numeric_features=[living_area]", "monitoring.categorical_features=[neighborhood]",
+                 "monitoring.label_table=null"]
+    monitored = context_for(spark, scoring_settings(tmp_path / "lakehouse", registry[0], *overrides))
+
+    same = reference.where("sale_id % 5 = 1").withColumn("_ingested_at", F.lit(SECOND_BATCH))
+    context.tables.write(same, "listings_silver")
+    score(context, _args())
+    unshifted = monitor(monitored, argparse.Namespace(batch_id=None, all_batches=False))
+    assert unshifted["breaches"] == 0 and unshifted["checks"] == 5  # psi+ks, psi, prediction psi+ks
+
+    shifted = same.withColumn("living_area", F.col("living_area") + 120).withColumn(
+        "_ingested_at", F.lit(SECOND_BATCH).cast("timestamp") + F.expr("INTERVAL 1 DAY"))
+    context.tables.merge(shifted, "listings_silver", "t.sale_id = s.sale_id")
+    score(context, _args())
+    flagged = monitor(monitored, argparse.Namespace(batch_id=None, all_batches=False))
+    assert flagged["breaches"] > 0
+    rows = context.tables.read("score_monitoring").where("breached").collect()
+    assert {(r["kind"], r["name"]) for r in rows} >= {("feature", "living_area"), ("prediction", "prediction")}
+    assert all(not math.isnan(r["value"]) for r in rows)
