@@ -8,6 +8,7 @@ import math
 import pytest
 from pyspark.sql import functions as F
 
+from jobs.monitor import main as monitor_main
 from jobs.monitor import monitor
 from jobs.score import score
 from tests.scoring_fixtures import (
@@ -142,8 +143,16 @@ def test_monitor_flags_a_shifted_batch_and_not_an_unshifted_one(context, spark, 
         "_ingested_at", F.lit(SECOND_BATCH).cast("timestamp") + F.expr("INTERVAL 1 DAY"))
     context.tables.merge(shifted, "listings_silver", "t.sale_id = s.sale_id")
     score(context, _args())
-    flagged = monitor(monitored, argparse.Namespace(batch_id=None, all_batches=False))
-    assert flagged["breaches"] > 0
+    # The command line: the breach is written, then the job exits non-zero.
+    settings = monitored.settings
+    with pytest.raises(SystemExit) as exit_info:
+        monitor_main([
+            "--set", f"lakehouse.root={settings.lakehouse.root}",
+            "--set", f"mlflow.tracking_uri={settings.mlflow.tracking_uri}",
+            "--set", f"mlflow.artifact_location={settings.mlflow.artifact_location}",
+            *[arg for override in overrides for arg in ("--set", override)],
+        ])
+    assert exit_info.value.code == 1
     rows = context.tables.read("score_monitoring").where("breached").collect()
     assert {(r["kind"], r["name"]) for r in rows} >= {("feature", "living_area"), ("prediction", "prediction")}
     assert all(not math.isnan(r["value"]) for r in rows)

@@ -1,0 +1,1 @@
+"""Monitoring of scored batches: drift against the training reference, metrics over time."""
