@@ -12,6 +12,7 @@ import hashlib
 import json
 import re
 from importlib import resources
+from importlib.abc import Traversable
 from pathlib import Path
 from typing import Any, Literal
 
@@ -31,6 +32,9 @@ class SparkSettings(_Strict):
     app_name: str
     master: str
     conf: dict[str, str] = Field(default_factory=dict)
+    # A Spark Connect server (sc://host:port) to run against instead of a local driver, as
+    # Databricks Connect and serverless compute do; the server's own configuration applies.
+    remote: str | None = None
 
     @field_validator("conf", mode="before")
     @classmethod
@@ -272,9 +276,13 @@ class Settings(_Strict):
         return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
 
-def default_conf_dir() -> Path:
-    """The `conf` folder shipped in the wheel (or the source checkout)."""
-    return Path(str(resources.files("conf")))
+def default_conf_dir() -> Traversable:
+    """The `conf` folder shipped in the wheel (or the source checkout).
+
+    A Traversable, not a Path: when the wheel is a zip on sys.path (spark-submit --py-files)
+    the folder exists only inside the archive.
+    """
+    return resources.files("conf")
 
 
 def load_settings(
@@ -289,8 +297,8 @@ def load_settings(
     `overrides` are ``dotted.key=value`` strings whose values are parsed as YAML; a key that
     itself holds dots goes in brackets: ``spark.conf[spark.sql.shuffle.partitions]=4``.
     """
-    root = Path(conf_dir) if conf_dir else default_conf_dir()
-    use_case_file = Path(use_case)
+    root: Path | Traversable = Path(conf_dir) if conf_dir else default_conf_dir()
+    use_case_file: Path | Traversable = Path(use_case)
     if not use_case_file.suffix:
         use_case_file = root / "use_cases" / f"{use_case}.yml"
     files = [root / "base.yml", root / "env" / f"{env}.yml", use_case_file]
@@ -313,7 +321,7 @@ def load_settings(
     return _resolve_local_paths(settings)
 
 
-def _read_yaml(path: Path) -> dict[str, Any]:
+def _read_yaml(path: Path | Traversable) -> dict[str, Any]:
     if not path.is_file():
         raise ConfigError(f"{path}: configuration file not found")
     try:

@@ -2,7 +2,8 @@
 
 Locally it is a Delta-enabled session whose Delta JARs come from Maven Central on first start;
 under ``spark-submit`` it takes the master and packages given on the command line; on
-Databricks it is the cluster's own session.
+Databricks it is the cluster's own session; with ``spark.remote`` set it is a Spark Connect
+client of that server.
 """
 
 from __future__ import annotations
@@ -24,9 +25,16 @@ def get_spark(settings: Settings) -> SparkSession:
     active = SparkSession.getActiveSession()
     if active is not None:
         return active
+    if settings.spark.remote:
+        return _remote_session(settings.spark.remote)
     if settings.runtime == "databricks":
         return SparkSession.builder.getOrCreate()
     return _local_session(settings)
+
+
+def _remote_session(url: str) -> SparkSession:
+    """A Spark Connect session: no local JVM; tables, Delta and the catalog live on the server."""
+    return SparkSession.builder.remote(url).getOrCreate()
 
 
 def _local_session(settings: Settings) -> SparkSession:
