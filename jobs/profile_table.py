@@ -13,6 +13,7 @@ from pathlib import Path
 import mlflow
 
 from jobs.common.cli import JobContext, run_job
+from jobs.common.config import Settings
 from jobs.common.tracking import configure_mlflow
 from transforms.governance import column_roles
 from transforms.profiling import STATS_TABLE_SCHEMA, ProfileSettings, TableProfile, profile_frame
@@ -23,8 +24,9 @@ log = logging.getLogger(__name__)
 STATS_TABLE = "column_profile"
 
 
-def report_path(context: JobContext, table: str, run_id: str) -> str:
-    return f"{context.tables.location('_reports')}/profile_{table}_{run_id}.html"
+def report_path(settings: Settings, table: str, run_id: str) -> str:
+    """Where the HTML report of a run goes: beside the use case's tables, under _reports."""
+    return f"{settings.lakehouse.root}/{settings.use_case.schema_}/_reports/profile_{table}_{run_id}.html"
 
 
 def _local(path: str) -> Path:
@@ -55,7 +57,7 @@ def profile(context: JobContext, args: argparse.Namespace) -> TableProfile:
         )
         stats = context.spark.createDataFrame(result.stats_rows(), STATS_TABLE_SCHEMA)
         context.tables.write(stats, STATS_TABLE, mode="append")
-        path = report_path(context, table, result.run_id)
+        path = report_path(settings, table, result.run_id)
         local = _local(path)
         local.parent.mkdir(parents=True, exist_ok=True)
         local.write_text(render_report(result), encoding="utf-8")
