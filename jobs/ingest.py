@@ -70,6 +70,10 @@ def read_stream(context: JobContext, source: SourceSettings) -> DataFrame:
 def read_landing(context: JobContext, source: SourceSettings, stream: bool = False, path: str | None = None) -> DataFrame:
     """Raw rows of the landing folder (or of one `path`) as a stream or, to replay, a batch."""
     spark, path = context.spark, path or landing_location(context, source)
+    options = {}
+    if stream and _is_file(spark, path):
+        # A file stream watches a folder: a single landing file is the folder filtered to it.
+        path, options["pathGlobFilter"] = path.rsplit("/", 1)
     names = list(source.declared_columns)
     if stream and context.settings.runtime == "databricks":
         # Auto Loader maps CSV columns by header name and keeps undeclared ones in the rescued
@@ -80,7 +84,7 @@ def read_landing(context: JobContext, source: SourceSettings, stream: bool = Fal
             .option("cloudFiles.maxFilesPerTrigger", str(source.max_files_per_trigger))
             .option("cloudFiles.schemaLocation", f"{checkpoint_location(context, source)}/_schema")
             .option("rescuedDataColumn", ingestion.RESCUED_DATA)
-            .options(**_reader_options(source))
+            .options(**_reader_options(source), **options)
         )
         schema = source.declared_columns if source.format == "parquet" else dict.fromkeys(names, "string")
         stream = reader.schema(ingestion.declared_schema(schema, source.format != "parquet")).load(path)
@@ -89,6 +93,7 @@ def read_landing(context: JobContext, source: SourceSettings, stream: bool = Fal
                                    F.lit(None).cast("string").alias(CORRUPT_RECORD))
         return stream.select("*", F.col("_metadata.file_path").alias(SOURCE_FILE))
     reader = spark.readStream.option("maxFilesPerTrigger", str(source.max_files_per_trigger)) if stream else spark.read
+    reader = reader.options(**options)
     if source.format == "json":
         # JSON lines are parsed per batch into a name -> value map, so undeclared keys are kept.
         stream = reader.format("text").load(path)
@@ -101,6 +106,17 @@ def read_landing(context: JobContext, source: SourceSettings, stream: bool = Fal
                              F.col("_metadata.file_path").alias(SOURCE_FILE))
     stream = reader.format(source.format).schema(ingestion.raw_schema(names)).options(**_reader_options(source))
     return stream.load(path).select("*", F.col("_metadata.file_path").alias(SOURCE_FILE))
+
+
+def _hadoop_path(spark: SparkSession, path: str):
+    jvm = spark.sparkContext._jvm
+    hadoop_path = jvm.org.apache.hadoop.fs.Path(path)
+    return hadoop_path, hadoop_path.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration())
+
+
+def _is_file(spark: SparkSession, path: str) -> bool:
+    hadoop_path, fs = _hadoop_path(spark, path)
+    return bool(fs.exists(hadoop_path) and fs.getFileStatus(hadoop_path).isFile())
 
 
 def first_line(spark: SparkSession, path: str, encoding: str = "UTF-8") -> str:
@@ -244,6 +260,7 @@ class BatchWriter:
             cached.append(parsed)
             bronze = ingestion.well_formed(parsed)
             tables.append_once(bronze, source.table, app_id, batch_id, merge_schema=evolve)
+            batch.unpersist()  # parsed holds every row now; keep one copy of the batch in memory
             bronze_seconds = time.monotonic() - clock
             rows = checked(bronze, source, conformed.missing).persist()
             cached.append(rows)
@@ -258,7 +275,7 @@ class BatchWriter:
             ) if source.key else self._append_silver(latest, app_id, batch_id, evolve)
             audit = {
                 "source": source.name, "batch_id": batch_id, "query_id": self._query_id,
-                "files": batch.select(SOURCE_FILE).distinct().count(), **counts,
+                "files": parsed.select(SOURCE_FILE).distinct().count(), **counts,
                 "silver_inserted": merged.get("numTargetRowsInserted", 0),
                 "silver_updated": merged.get("numTargetRowsUpdated", 0),
                 "bronze_seconds": bronze_seconds, "silver_seconds": time.monotonic() - clock - bronze_seconds,
