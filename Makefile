@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 export SPARK_LOCAL_IP ?= 127.0.0.1
 export PYSPARK_PYTHON := $(abspath $(BIN)/python)
 
-.PHONY: setup demo test lint wheel clean
+.PHONY: setup demo test lint wheel clean reference
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,10 @@ demo: setup
 test: setup
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
+
+# The README's "Results on the reference data" table (needs ../shared/data; several minutes).
+reference: setup
+	$(BIN)/python -m jobs.reference_results
 
 lint: setup
 	$(BIN)/ruff check .

@@ -6,12 +6,13 @@ import argparse
 import logging
 
 from pyspark.ml import PipelineModel
+from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 from jobs.common.cli import JobContext, run_job
 from transforms.governance import check_feature_steps
 from transforms.pipeline_builder import FEATURES_COLUMN, Step, build_feature_pipeline
-from transforms.split import TRAIN, assign_split
+from transforms.split import TRAIN, assign_split, split_from_table
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +27,15 @@ def model_input_columns(columns: list[str], label: str, leaks: list[str] = ()) -
     return [c for c in columns if c != label and c not in leaks and not c.startswith("_")]
 
 
+def _assign_split(context: JobContext, source: DataFrame) -> DataFrame:
+    """The configured split: a split table joined on its columns, else a hash of the key."""
+    config, key = context.settings.split, context.settings.use_case.key
+    if config.table:
+        splits = context.tables.read(config.table)
+        return split_from_table(source, splits, config.join_on or key, config.column)
+    return assign_split(source, key, config.test_fraction, config.seed)
+
+
 def build_features(context: JobContext, args: argparse.Namespace | None = None) -> dict[str, int]:
     settings = context.settings
     use_case = settings.use_case
@@ -34,7 +44,7 @@ def build_features(context: JobContext, args: argparse.Namespace | None = None) 
                         use_case.identifiers, use_case.leaks, use_case.protected)
     source = context.tables.read(settings.features.input_table)
     inputs = model_input_columns(source.columns, use_case.label, use_case.leaks)
-    split = assign_split(source, use_case.key, settings.split.test_fraction, settings.split.seed)
+    split = _assign_split(context, source)
     pipeline = build_feature_pipeline(
         [Step(s.stage, s.columns, s.params) for s in settings.features.steps], inputs,
         label=use_case.label,

@@ -1,4 +1,4 @@
-"""Run the whole lifecycle in order: generate -> ingest -> features -> train -> score.
+"""Run the whole lifecycle in order: generate -> ingest -> features -> train -> promote -> score.
 
 Ends by querying the predictions table with SQL and printing the model run's metrics.
 """
@@ -12,6 +12,7 @@ from jobs.common.cli import JobContext, run_job
 from jobs.features import build_features
 from jobs.generate import generate
 from jobs.ingest import ingest
+from jobs.promote import promote
 from jobs.score import score
 from jobs.train import train
 
@@ -23,6 +24,7 @@ def run_all(context: JobContext, args: argparse.Namespace) -> dict[str, Any]:
     results["ingest"] = ingest(context)
     results["features"] = build_features(context)
     results["train"] = train(context)
+    results["promote"] = promote(context)
     results["score"] = score(context)
     _report(context, results)
     return results
@@ -42,7 +44,10 @@ def _report(context: JobContext, results: dict[str, Any]) -> None:
     trained = results["train"]
     print(f"\n== Model {trained['model_name']} v{trained['version']} @{trained['alias']} (run {trained['run_id']}) ==")
     for metric, value in trained["metrics"].items():
-        print(f"  test {metric:<5} {value:>14.4f}   baseline {trained['baseline'][metric]:>14.4f}")
+        baseline = trained["baseline"].get(metric, float("nan"))
+        print(f"  test {metric:<9} {value:>14.4f}   baseline {baseline:>14.4f}")
+    gate = results["promote"]
+    print(f"  gate: {'promoted' if gate['promoted'] else 'not promoted'}: {'; '.join(gate['reasons'])}")
     print(f"\n== {results['score']['rows_scored']} predictions; SQL: {query} ==")
     context.spark.sql(query).show(truncate=False)
     print(f"Query it yourself:  python -m jobs.sql \"SELECT count(*) FROM {predictions}\"")

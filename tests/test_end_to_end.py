@@ -15,6 +15,7 @@ from jobs.common.cli import job_parser, open_context
 from jobs.features import build_features
 from jobs.generate import generate
 from jobs.ingest import ingest
+from jobs.promote import promote
 from jobs.score import score
 from jobs.train import train
 from transforms.synthetic import malformed_count
@@ -52,6 +53,8 @@ def lifecycle(spark, tmp_path_factory):
         "ingest": ingest(context),
         "features": build_features(context),
         "train": train(context),
+        # Training registers a challenger; the gate makes it the champion scoring uses.
+        "promote": promote(context),
         "score": score(context),
     }
     return tmp, context, results

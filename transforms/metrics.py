@@ -10,11 +10,12 @@ PREDICTION = "prediction"
 
 
 def regression_metrics(scored: DataFrame, label: str, prediction: str = PREDICTION) -> dict[str, float]:
-    """MSE, RMSE, MAE and R² in one pass over `scored`."""
+    """MSE, RMSE, MAE, R² and MAPE (rows whose label is 0 left out) in one pass over `scored`."""
     error = F.col(prediction) - F.col(label)
     row = scored.agg(
         F.avg(error * error).alias("mse"),
         F.avg(F.abs(error)).alias("mae"),
+        F.avg(F.abs(error) / F.nullif(F.abs(F.col(label)), F.lit(0))).alias("mape"),
         F.var_pop(label).alias("variance"),
         F.count(F.lit(1)).alias("rows"),
     ).first()
@@ -27,6 +28,7 @@ def regression_metrics(scored: DataFrame, label: str, prediction: str = PREDICTI
         "rmse": mse**0.5,
         "mae": float(row["mae"]),
         "r2": 1.0 - mse / variance if variance > 0 else 0.0,
+        "mape": float(row["mape"]) if row["mape"] is not None else float("nan"),
     }
 
 

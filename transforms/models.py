@@ -18,6 +18,7 @@ from pyspark.ml.regression import (
     LinearRegression,
     RandomForestRegressor,
 )
+from xgboost.spark import SparkXGBClassifier, SparkXGBRegressor
 
 ALGORITHMS: dict[str, tuple[str, type[Estimator]]] = {
     "linear_regression": ("regression", LinearRegression),
@@ -28,7 +29,13 @@ ALGORITHMS: dict[str, tuple[str, type[Estimator]]] = {
     "random_forest_classifier": ("classification", RandomForestClassifier),
     "gbt_classifier": ("classification", GBTClassifier),
     "linear_svc": ("classification", LinearSVC),
+    "xgboost_regressor": ("regression", SparkXGBRegressor),
+    "xgboost_classifier": ("classification", SparkXGBClassifier),
 }
+
+# xgboost.spark trains with `num_workers` barrier tasks; more than the free task slots hangs
+# for minutes before failing, so one worker unless the config asks for more.
+XGBOOST_DEFAULTS: dict[str, Any] = {"num_workers": 1}
 
 
 class ModelConfigError(ValueError):
@@ -45,7 +52,8 @@ def build_estimator(
     if algorithm_task != task:
         raise ModelConfigError(f"algorithm {algorithm!r} is for {algorithm_task}, the use case is {task}")
     estimator = cls(featuresCol=features_col, labelCol=label_col)
-    for name, value in params.items():
+    defaults = XGBOOST_DEFAULTS if algorithm.startswith("xgboost") else {}
+    for name, value in {**defaults, **params}.items():
         if not estimator.hasParam(name):
             valid = ", ".join(sorted(p.name for p in estimator.params))
             raise ModelConfigError(f"{algorithm}: unknown parameter {name!r}; valid: {valid}")

@@ -16,3 +16,26 @@ def assign_split(df: DataFrame, key: list[str], test_fraction: float, seed: int,
     """
     bucket = F.pmod(F.xxhash64(*[F.col(c) for c in key], F.lit(seed)), F.lit(10_000))
     return df.withColumn(column, F.when(bucket < int(test_fraction * 10_000), TEST).otherwise(TRAIN))
+
+
+def split_from_table(df: DataFrame, splits: DataFrame, on: list[str], split_column: str = "split",
+                     column: str = "split") -> DataFrame:
+    """Add `column` from a table that assigns rows to 'train' / 'test' (e.g. a reference split).
+
+    Joined on `on`; a join value the table assigns to both splits (e.g. a name two passengers
+    share) puts its rows in test, so no row of the reference test split is trained on. Rows the
+    table does not mention, or values other than train/test, are an error: a silent default
+    would change the comparison the table exists for.
+    """
+    assigned = splits.groupBy(*on).agg(
+        F.when(F.max(F.col(split_column) == TEST), TEST).otherwise(TRAIN).alias("_assigned"),
+        F.sum(F.when(F.col(split_column).isin(TRAIN, TEST), 0).otherwise(1)).alias("_invalid"),
+    )
+    invalid = assigned.where("_invalid > 0").limit(5).collect()
+    if invalid:
+        raise ValueError(f"split table: values other than {TRAIN!r}/{TEST!r} for {[r.asDict() for r in invalid]}")
+    joined = df.join(assigned.drop("_invalid"), on=on, how="left")
+    missing = joined.where(F.col("_assigned").isNull()).select(*on).limit(5).collect()
+    if missing:
+        raise ValueError(f"split table assigns no split to rows such as {[tuple(r) for r in missing]}")
+    return joined.withColumnRenamed("_assigned", column)

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 
 class ConfigError(ValueError):
@@ -155,6 +155,13 @@ class SourceSettings(_Strict):
 class SplitSettings(_Strict):
     test_fraction: float = Field(gt=0, lt=1)
     seed: int
+    # A table that assigns each row its split (e.g. a reference course's split), joined on
+    # `join_on` (default: the use case's key), instead of the hash of the key; `column` holds
+    # 'train' / 'test'. A join value that maps to both splits puts its rows in test, so no
+    # row of the reference test split is ever trained on.
+    table: str | None = None
+    column: str = "split"
+    join_on: list[str] = Field(default_factory=list)
 
 
 class FeatureStep(_Strict):
@@ -184,11 +191,92 @@ class SelectionSettings(_Strict):
     steps: list[SelectionStepSettings] = Field(min_length=1)
 
 
-class ModelSettings(_Strict):
-    name: str
+class CandidateSettings(_Strict):
+    """One algorithm to tune: fixed `params` plus a `grid` of values to search (Spark names)."""
+
     algorithm: str
+    name: str | None = None
+    params: dict[str, Any] = Field(default_factory=dict)
+    grid: dict[str, list[Any]] = Field(default_factory=dict)
+    # Boosted trees: stop adding trees when a held-out slice of the training rows stops improving.
+    early_stopping: bool = False
+
+    @property
+    def label(self) -> str:
+        return self.name or self.algorithm
+
+
+class ModelSettings(_Strict):
+    """The registered model. `alias` is the alias scoring uses (the champion); training
+    registers each new best candidate under `challenger_alias`, the gate moves `alias`."""
+
+    name: str
+    algorithm: str | None = None
     params: dict[str, Any] = Field(default_factory=dict)
     alias: str = "champion"
+    challenger_alias: str = "challenger"
+    # Fit on log(label) and predict exp(.) back: metrics and the registered model use the label's scale.
+    target_transform: Literal["none", "log"] = "none"
+    candidates: list[CandidateSettings] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _some_candidate(self) -> ModelSettings:
+        if not self.candidates and not self.algorithm:
+            raise ValueError("set model.algorithm (one model) or model.candidates (several to compare)")
+        return self
+
+    def candidate_list(self) -> list[CandidateSettings]:
+        """The configured candidates; a bare `algorithm` + `params` is a single one with no grid."""
+        if self.candidates:
+            return list(self.candidates)
+        return [CandidateSettings(algorithm=self.algorithm, params=self.params)]
+
+
+class TrainSettings(_Strict):
+    """How candidates are tuned (on the training split only) and the best one chosen."""
+
+    tuning: Literal["cross_validation", "train_validation_split"] = "cross_validation"
+    folds: int = Field(default=3, ge=2)
+    train_ratio: float = Field(default=0.8, gt=0, lt=1)
+    # Default: rmse for regression, roc_auc for classification.
+    metric: str | None = None
+    seed: int = 0
+    # Parameter maps fitted at once; default: the cluster's default parallelism.
+    parallelism: int | None = Field(default=None, gt=0)
+    validation_fraction: float = Field(default=0.1, gt=0, lt=1)
+    early_stopping_rounds: int = Field(default=20, gt=0)
+
+
+class ValueMatrixSettings(_Strict):
+    """Value of each outcome of acting on a prediction (a cost is negative)."""
+
+    true_positive: float = 0.0
+    false_positive: float = 0.0
+    false_negative: float = 0.0
+    true_negative: float = 0.0
+
+
+class AssessmentSettings(_Strict):
+    """Business terms of the assessment; the HTML report goes to `report_dir` (default under the lakehouse)."""
+
+    value_matrix: ValueMatrixSettings | None = None
+    # Regression: a prediction within ±tolerance of the truth is worth `value_within_tolerance`;
+    # every unit of absolute error costs `cost_per_unit_error`.
+    tolerance: float = Field(default=0.1, gt=0)
+    value_within_tolerance: float = 0.0
+    cost_per_unit_error: float = 0.0
+    report_dir: str | None = None
+
+
+class GateSettings(_Strict):
+    """Promotion of the challenger to the scoring alias."""
+
+    # Default: the training metric.
+    metric: str | None = None
+    # The challenger must beat the champion by this fraction of the champion's metric.
+    margin: float = Field(default=0.0, ge=0)
+    # Absolute bounds on test metrics, e.g. {r2: {min: 0.8}, rmse: {max: 40000}}.
+    thresholds: dict[str, RangeExpectation] = Field(default_factory=dict)
 
 
 class IncrementalSettings(_Strict):
@@ -260,6 +348,9 @@ class Settings(_Strict):
     features: FeatureSettings
     selection: SelectionSettings | None = None
     model: ModelSettings
+    train: TrainSettings = Field(default_factory=TrainSettings)
+    assessment: AssessmentSettings = Field(default_factory=AssessmentSettings)
+    gate: GateSettings = Field(default_factory=GateSettings)
     score: ScoreSettings
     monitoring: MonitoringSettings | None = None
 

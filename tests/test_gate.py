@@ -1,0 +1,114 @@
+"""The promotion gate: the decision rule by hand, then the job on a tiny table and a temp registry."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import mlflow
+import pytest
+from mlflow import MlflowClient
+
+from jobs.common.cli import JobContext, job_parser, open_context
+from jobs.features import build_features
+from jobs.promote import promote
+from jobs.train import train
+from transforms.modeling.gate import Bound, decide
+
+LOOSE = {"rmse": Bound(max=100.0)}
+
+
+def test_no_champion_yet_promotes_when_thresholds_pass() -> None:
+    decision = decide({"rmse": 3.0, "r2": 0.9}, None, "rmse", 0.01, {"rmse": Bound(max=5.0), "r2": Bound(min=0.8)})
+    assert decision.promote
+    assert decision.reasons[-1] == "no champion yet"
+
+
+def test_failed_threshold_blocks_even_without_champion() -> None:
+    decision = decide({"rmse": 3.0, "r2": 0.5}, None, "rmse", 0.0, {"r2": Bound(min=0.8)})
+    assert not decision.promote
+    assert "r2 0.5 below the minimum 0.8" in decision.reasons
+
+
+def test_challenger_must_beat_champion_by_the_margin() -> None:
+    # 1% of the champion's rmse 10 is 0.1: 9.95 is better, but not by the margin.
+    assert not decide({"rmse": 9.95}, {"rmse": 10.0}, "rmse", 0.01, {}).promote
+    assert decide({"rmse": 9.85}, {"rmse": 10.0}, "rmse", 0.01, {}).promote
+    # Higher is better for ROC-AUC.
+    assert decide({"roc_auc": 0.86}, {"roc_auc": 0.80}, "roc_auc", 0.05, {}).promote
+    assert not decide({"roc_auc": 0.83}, {"roc_auc": 0.80}, "roc_auc", 0.05, {}).promote
+
+
+def test_unknown_threshold_metric_is_a_reason_not_a_crash() -> None:
+    decision = decide({"rmse": 1.0}, None, "rmse", 0.0, {"auc": Bound(min=0.5)})
+    assert not decision.promote and decision.reasons[0].startswith("auc: no such test metric")
+
+
+# --- the job, on 60 rows: y = 3x + noise-free offset, two features ---
+
+def _context(tmp: Path, algorithm_params: str, *extra: str) -> JobContext:
+    overrides = [
+        f"lakehouse.root={tmp}/lakehouse", f"lakehouse.landing={tmp}/landing",
+        f"mlflow.tracking_uri=sqlite:///{tmp}/mlflow.db", f"mlflow.artifact_location={tmp}/mlartifacts",
+        "features.input_table=tiny_raw", "features.output_table=tiny_features",
+        "features.steps=[{stage: assemble, columns: [x1, x2]}]",
+        "model.algorithm=decision_tree_regressor", f"model.params={algorithm_params}",
+        "gate.margin=0.05", "gate.thresholds={rmse: {max: 1000.0}}", *extra,
+    ]
+    return open_context(job_parser("gate").parse_args([a for o in overrides for a in ("--set", o)]))
+
+
+@pytest.fixture(scope="module")
+def tiny_lake(spark, tmp_path_factory) -> Path:
+    tmp = tmp_path_factory.mktemp("gate")
+    context = _context(tmp, "{maxDepth: 1}")
+    rows = [(i, float(i % 10), float(i % 7), 3.0 * (i % 10) + 2.0 * (i % 7)) for i in range(60)]
+    frame = spark.createDataFrame(rows, "sale_id int, x1 double, x2 double, sale_price double")
+    context.tables.write(frame, "tiny_raw")
+    build_features(context)
+    return tmp
+
+
+def _registry(context: JobContext) -> MlflowClient:
+    mlflow.set_tracking_uri(context.settings.mlflow.tracking_uri)
+    return MlflowClient()
+
+
+def test_gate_promotes_first_then_better_and_refuses_worse(tiny_lake: Path) -> None:
+    name = "house_sales_price"
+    weak = _context(tiny_lake, "{maxDepth: 1}")
+    first = train(weak)
+    assert first["alias"] == "challenger"
+    registry = _registry(weak)
+    assert registry.get_model_version_by_alias(name, "challenger").version == first["version"]
+
+    decision = promote(weak)
+    assert decision["promoted"] and "no champion yet" in decision["reasons"]
+    assert registry.get_model_version_by_alias(name, "champion").version == first["version"]
+
+    strong = _context(tiny_lake, "{maxDepth: 5}")
+    second = train(strong)
+    decision = promote(strong)
+    assert decision["promoted"], decision["reasons"]
+    assert registry.get_model_version_by_alias(name, "champion").version == second["version"]
+    assert registry.get_model_version(name, second["version"]).tags["gate_champion_version"] == first["version"]
+
+    third = train(weak)
+    decision = promote(weak)
+    assert not decision["promoted"]
+    assert registry.get_model_version_by_alias(name, "champion").version == second["version"]
+    version = registry.get_model_version(name, third["version"])
+    assert version.tags["gate_decision"] == "rejected"
+    assert "does not beat the champion" in version.tags["gate_reasons"]
+    assert version.description.startswith("Gate: rejected.")
+
+
+def test_gate_refuses_a_challenger_over_the_absolute_threshold(tiny_lake: Path) -> None:
+    # Runs after the test above: the strong model is champion; an impossible bound blocks a
+    # challenger that would otherwise beat... nothing, so the bound alone decides.
+    strict = _context(tiny_lake, "{maxDepth: 6}", "gate.thresholds={rmse: {max: 0.000001}}", "gate.margin=0.0")
+    trained = train(strict)
+    decision = promote(strict)
+    assert not decision["promoted"]
+    assert any("above the maximum" in reason for reason in decision["reasons"])
+    version = _registry(strict).get_model_version("house_sales_price", trained["version"])
+    assert version.tags["gate_decision"] == "rejected"

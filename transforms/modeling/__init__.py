@@ -1,0 +1,1 @@
+"""Model building and assessment: candidates from config, tuning, statistics, business value."""

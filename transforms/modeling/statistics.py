@@ -1,0 +1,52 @@
+"""Test statistics of a scored frame by task, and what a fitted model says about its features."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pyspark.ml import Model, PipelineModel
+from pyspark.sql import DataFrame
+
+from transforms.metrics import regression_metrics
+from transforms.modeling.classification import (
+    confusion,
+    exact_metrics,
+    score_histogram,
+    threshold_metrics,
+)
+
+
+def test_metrics(scored: DataFrame, task: str, label: str, threshold: float = 0.5) -> dict[str, float]:
+    """The metrics the gate compares: regression errors, or ranking + threshold metrics."""
+    if task == "regression":
+        return regression_metrics(scored, label)
+    counts = confusion(score_histogram(scored, label), threshold)
+    return {**exact_metrics(scored, label), **threshold_metrics(counts)}
+
+
+def vector_slot_names(df: DataFrame, column: str) -> list[str]:
+    """Names of the slots of an assembled vector column (from its ML attribute metadata)."""
+    attrs = df.schema[column].metadata.get("ml_attr", {})
+    slots: dict[int, str] = {}
+    for group in attrs.get("attrs", {}).values():
+        for attr in group:
+            slots[attr["idx"]] = attr.get("name", f"slot_{attr['idx']}")
+    size = attrs.get("num_attrs", max(slots, default=-1) + 1)
+    return [slots.get(i, f"slot_{i}") for i in range(size)]
+
+
+def feature_importance(model: Model, names: list[str]) -> list[tuple[str, float]]:
+    """Importance per feature, largest first: tree importances, |coefficients|, or xgboost gain."""
+    stage = model.stages[0] if isinstance(model, PipelineModel) else model
+    values: list[float]
+    if hasattr(stage, "featureImportances"):
+        values = list(stage.featureImportances.toArray())
+    elif hasattr(stage, "coefficients"):
+        values = [abs(v) for v in stage.coefficients.toArray()]
+    elif hasattr(stage, "get_feature_importances"):
+        gains: dict[str, Any] = stage.get_feature_importances(importance_type="gain")
+        values = [float(gains.get(f"f{i}", 0.0)) for i in range(len(names))]
+    else:
+        return []
+    named = [(names[i] if i < len(names) else f"slot_{i}", float(v)) for i, v in enumerate(values)]
+    return sorted(named, key=lambda item: -item[1])
