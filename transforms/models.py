@@ -51,8 +51,12 @@ def build_estimator(
     algorithm_task, cls = ALGORITHMS[algorithm]
     if algorithm_task != task:
         raise ModelConfigError(f"algorithm {algorithm!r} is for {algorithm_task}, the use case is {task}")
-    estimator = cls(featuresCol=features_col, labelCol=label_col)
-    defaults = XGBOOST_DEFAULTS if algorithm.startswith("xgboost") else {}
+    xgboost = algorithm.startswith("xgboost")
+    # xgboost.spark's constructor refuses Spark's camelCase column params and wants its own names.
+    columns = {"features_col": features_col, "label_col": label_col} if xgboost else {
+        "featuresCol": features_col, "labelCol": label_col}
+    estimator = cls(**columns)
+    defaults = XGBOOST_DEFAULTS if xgboost else {}
     for name, value in {**defaults, **params}.items():
         if not estimator.hasParam(name):
             valid = ", ".join(sorted(p.name for p in estimator.params))
