@@ -14,6 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
+from pyspark.ml.feature import Bucketizer
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
@@ -58,17 +59,26 @@ def _histogram_bucket(value: Column, bounds: NumericBounds, bins: int) -> Column
     return F.least(F.greatest(raw, F.lit(0)), F.lit(bins - 1))
 
 
-def _bin_search(value: Column, edges: list[float], low: int, high: int) -> Column:
-    """Index of the bin of `value` among bins low..high, as a balanced tree of comparisons.
+def _score_bin_column(column: ProfiledColumn) -> str:
+    return f"{column.alias}__score_bin"
 
-    Bin i holds values in [edges[i-1], edges[i]); the tree costs log2(bins) comparisons per
-    value and stays inside generated code, unlike a UDF.
+
+def with_score_bins(prepared: DataFrame, columns: list[ProfiledColumn],
+                    bounds: dict[int, NumericBounds]) -> DataFrame:
+    """Add each numeric column's quantile bin (bin i holds [edge i-1, edge i)).
+
+    Spark ML's Bucketizer finds bins by binary search in the JVM; the same search written as
+    SQL expressions compiles into methods too large for the JIT at 20 columns x 100 bins.
     """
-    if high == low:
-        return F.lit(low)
-    middle = (low + high + 1) // 2
-    return F.when(value < F.lit(edges[middle - 1]), _bin_search(value, edges, low, middle - 1)) \
-        .otherwise(_bin_search(value, edges, middle, high))
+    numeric = [c for c in columns if c.index in bounds]
+    if not numeric:
+        return prepared
+    inf = float("inf")
+    return Bucketizer(
+        splitsArray=[[-inf, *bounds[c.index].score_edges, inf] for c in numeric],
+        inputCols=[c.alias for c in numeric], outputCols=[_score_bin_column(c) for c in numeric],
+        handleInvalid="keep",
+    ).transform(prepared)
 
 
 def _numeric_entries(column: ProfiledColumn, bounds: NumericBounds, settings: ProfileSettings,
@@ -81,8 +91,8 @@ def _numeric_entries(column: ProfiledColumn, bounds: NumericBounds, settings: Pr
         .when(value > F.lit(bounds.upper_fence), _entry(column, OUTLIER, F.lit("high"))),
     ]
     if score_bins:
-        edges = bounds.score_edges
-        entries.append(F.when(present, _entry(column, SCORE_BIN, _bin_search(value, edges, 0, len(edges)))))
+        bin_index = F.col(_score_bin_column(column)).cast("int")
+        entries.append(F.when(present, _entry(column, SCORE_BIN, bin_index)))
     return entries
 
 
@@ -103,6 +113,8 @@ def distribution_query(
             entries.append(_entry(column, LEVEL, column.ref))
     if not entries:
         return None
+    if score_bins:
+        prepared = with_score_bins(prepared, columns, bounds)
     target = F.col(TARGET) if with_target else F.lit(None).cast("double")
     stacked = prepared.select(F.explode(F.array(*entries)).alias("entry"), target.alias("t")) \
         .where(F.col("entry").isNotNull()).select("entry.*", "t")
