@@ -10,6 +10,7 @@ import math
 from collections.abc import Callable
 from typing import Any
 
+from pyspark import StorageLevel
 from pyspark.ml.param import Param, Params, TypeConverters
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
@@ -153,7 +154,7 @@ Transform = Callable[[Column, float], Column]
 
 
 def fit_lambdas(
-    dataset: DataFrame,
+    base: DataFrame,
     columns: list[str],
     transform: Transform,
     jacobian: Callable[[Column], Column],
@@ -169,9 +170,9 @@ def fit_lambdas(
     of ``grid_points`` λ over ``bounds``; each later pass evaluates 5 λ around the current
     optimum at a spacing 10 times finer and moves to the vertex of the parabola through the
     best three. All columns share every pass; passes stop when λ moves less than
-    ``tolerance`` (at most 8 refinements).
+    ``tolerance`` (at most 8 refinements). ``base`` holds column ``columns[i]`` as double
+    ``x<i>``, nulls for missing values.
     """
-    base = dataset.select(*[present(dataset, c).alias(f"x{i}") for i, c in enumerate(columns)])
     xs = {c: F.col(f"x{i}") for i, c in enumerate(columns)}
     first = aggregate(base, {
         **{(c, "n"): F.count(x) for c, x in xs.items()},
@@ -260,8 +261,15 @@ class _PowerFitParams(HasColumnPairs):
         points = self.getOrDefault(self.gridPoints)
         if not lower < upper or points < 5:
             raise ValueError("need lambdaLower < lambdaUpper and gridPoints >= 5")
-        return fit_lambdas(dataset, [s for s, _ in self.column_pairs()], transform, jacobian,
-                           (lower, upper), points, self.getOrDefault(self.tolerance))
+        columns = [s for s, _ in self.column_pairs()]
+        # Every pass reads only these columns: keep them rather than recompute the input's lineage.
+        base = dataset.select(*[present(dataset, c).alias(f"x{i}") for i, c in enumerate(columns)])
+        base = base.persist(StorageLevel.MEMORY_AND_DISK)
+        try:
+            return fit_lambdas(base, columns, transform, jacobian, (lower, upper), points,
+                               self.getOrDefault(self.tolerance))
+        finally:
+            base.unpersist()
 
 
 class _LambdaModel(FeatureModel, _PowerFitParams):
