@@ -133,3 +133,21 @@ def test_vectors_without_metadata_get_positional_names(spark) -> None:
     model = DropConstantFeatures().fit(frame)
     assert model.selectedFeatures() == ["features_0"]
     assert [d.feature for d in model.report()] == ["features_0", "features_1"]
+
+
+def test_selectors_work_on_columns_too(tmp_path, planted) -> None:
+    columns = planted.drop("features")
+    pipeline = Pipeline(stages=[
+        DropConstantFeatures(inputCols=FEATURES, tol=0.99),
+        DropDuplicateFeatures(inputCols=[f for f in FEATURES if f not in ("const", "quasi")]),
+    ])
+    model = pipeline.fit(columns)
+    out = model.transform(columns)
+    dropped = {"const", "quasi", "x1_copy"}
+    assert [c for c in out.columns if c in FEATURES] == [f for f in FEATURES if f not in dropped]
+    assert {r["feature"] for r in selection_report(model) if r["decision"] == "dropped"} == dropped
+    model.write().overwrite().save(str(tmp_path / "columns"))
+    reloaded = PipelineModel.load(str(tmp_path / "columns"))
+    assert_df_equality(reloaded.transform(columns), out)
+    with pytest.raises(SelectionError, match="missing"):
+        model.transform(columns.drop("x2"))

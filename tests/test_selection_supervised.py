@@ -143,3 +143,11 @@ def test_bad_performance_params(candidates) -> None:
         RecursiveFeatureAddition(labelCol="y", numFolds=1).fit(candidates)
     with pytest.raises(SelectionError, match="no label column"):
         SelectBySingleFeaturePerformance(labelCol="price").fit(candidates)
+
+
+def test_lasso_on_columns_drops_the_noise_columns(candidates) -> None:
+    columns = candidates.drop("features")
+    model = SelectFromLasso(inputCols=CANDIDATES, labelCol="y", regParam=0.05).fit(columns)
+    out = model.transform(columns)
+    assert [c for c in out.columns if c in CANDIDATES] == INFORMATIVE
+    assert "features" not in out.columns

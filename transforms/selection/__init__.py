@@ -1,7 +1,8 @@
 """Feature selectors as Spark ML estimators that report what they dropped and why.
 
 Every selector works on an assembled vector column, keeps the ML attribute names of the kept
-slots, and its fitted model's `report()` returns one :class:`Decision` per input feature.
+slots (or, given `inputCols`, on plain numeric columns), and its fitted model's `report()`
+returns one :class:`Decision` per input feature.
 :func:`build_selection_pipeline` turns config steps into a `Pipeline`; :func:`selection_report`
 collects the decisions of a fitted one.
 """

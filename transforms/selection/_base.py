@@ -5,6 +5,8 @@ slot with Spark aggregations and returns a :class:`SelectorModel` that remembers
 feature names, the kept slot indices and one :class:`Decision` per feature. The model's
 `transform` slices the vector with `VectorSlicer`, whose output keeps the ML attribute
 metadata (names) of the kept slots, so a later selector or model still knows what each slot is.
+Given `inputCols` instead, a selector works on those numeric columns (assembled only to compute
+its statistics) and its model drops the columns it does not keep.
 """
 
 from __future__ import annotations
@@ -15,10 +17,10 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
 from pyspark.ml import Estimator, Model
-from pyspark.ml.feature import VectorSlicer
+from pyspark.ml.feature import VectorAssembler, VectorSlicer
 from pyspark.ml.functions import vector_to_array
 from pyspark.ml.param import Param, Params, TypeConverters
-from pyspark.ml.param.shared import HasFeaturesCol, HasOutputCol
+from pyspark.ml.param.shared import HasFeaturesCol, HasInputCols, HasOutputCol
 from pyspark.ml.util import DefaultParamsReadable, DefaultParamsWritable
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
@@ -118,6 +120,7 @@ def copy_slot_names(df: DataFrame, target: str, source: str) -> DataFrame:
 
 
 SLOTS = "_slots"
+_ASSEMBLED = "_selection_input"
 
 
 def with_slots(df: DataFrame, column: str) -> DataFrame:
@@ -134,8 +137,10 @@ def slice_vector(df: DataFrame, input_col: str, output_col: str, indices: Sequen
     return sliced
 
 
-class _SelectorParams(HasFeaturesCol, HasOutputCol):
-    """The vector column a selector reads and the column its model writes (default: in place)."""
+class _SelectorParams(HasFeaturesCol, HasOutputCol, HasInputCols):
+    """Where the features are: a vector column (read from `featuresCol`, sliced into `outputCol`,
+    by default in place) or, when `inputCols` is set, numeric columns (the model drops the
+    columns it does not keep)."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -171,6 +176,13 @@ class SelectorModel(Model, _SelectorModelParams, DefaultParamsReadable, DefaultP
         return [Decision(**row) for row in json.loads(self.getOrDefault(self.decisions))]
 
     def _transform(self, dataset: DataFrame) -> DataFrame:
+        if self.isDefined(self.inputCols):
+            names = self.getOrDefault(self.inputFeatures)
+            missing = [c for c in names if c not in dataset.columns]
+            if missing:
+                raise SelectionError(f"{type(self).__name__} was fitted on columns that are missing: {missing}")
+            kept = set(self.selectedFeatures())
+            return dataset.drop(*[c for c in names if c not in kept])
         input_col = self.getFeaturesCol()
         expected = len(self.getOrDefault(self.inputFeatures))
         actual = len(feature_names(dataset, input_col))
@@ -190,8 +202,14 @@ class Selector(Estimator, _SelectorParams):
         raise NotImplementedError
 
     def _fit(self, dataset: DataFrame) -> SelectorModel:
-        names = feature_names(dataset, self.getFeaturesCol())
-        decisions = self._decide(dataset, names)
+        if self.isDefined(self.inputCols):
+            # Columns are assembled into a vector only to compute the statistics.
+            names = list(self.getInputCols())
+            decider = self.copy({self.featuresCol: _ASSEMBLED})
+            dataset = VectorAssembler(inputCols=names, outputCol=_ASSEMBLED, handleInvalid="keep").transform(dataset)
+        else:
+            names, decider = feature_names(dataset, self.getFeaturesCol()), self
+        decisions = decider._decide(dataset, names)
         if [d.feature for d in decisions] != names:
             raise AssertionError(f"{type(self).__name__} must decide once per feature, in order")
         kept = [i for i, d in enumerate(decisions) if d.kept]

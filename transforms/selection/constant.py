@@ -48,7 +48,7 @@ class DropConstantFeatures(Selector, _ConstantParams, DefaultParamsReadable, Def
     model_class = DropConstantFeaturesModel
 
     @keyword_only
-    def __init__(self, *, featuresCol: str = "features", outputCol: str = "features", tol: float = 1.0) -> None:
+    def __init__(self, *, featuresCol: str = "features", outputCol: str = "features", inputCols: list[str] | None = None, tol: float = 1.0) -> None:
         super().__init__()
         self._set(**self._input_kwargs)
 

@@ -74,7 +74,7 @@ class DropCorrelatedFeatures(Selector, _CorrelationParams, DefaultParamsReadable
     model_class = DropCorrelatedFeaturesModel
 
     @keyword_only
-    def __init__(self, *, featuresCol: str = "features", outputCol: str = "features", threshold: float = 0.8) -> None:
+    def __init__(self, *, featuresCol: str = "features", outputCol: str = "features", inputCols: list[str] | None = None, threshold: float = 0.8) -> None:
         super().__init__()
         self._set(**self._input_kwargs)
 
@@ -138,7 +138,7 @@ class SmartCorrelatedSelection(Selector, _SmartCorrelationParams, DefaultParamsR
 
     @keyword_only
     def __init__(
-        self, *, featuresCol: str = "features", outputCol: str = "features", threshold: float = 0.8,
+        self, *, featuresCol: str = "features", outputCol: str = "features", inputCols: list[str] | None = None, threshold: float = 0.8,
         selectionMethod: str = "variance", labelCol: str = "label", task: str = "regression",
         modelType: str = "linear", metric: str = "", numFolds: int = 3, seed: int = 0,
     ) -> None:

@@ -57,7 +57,7 @@ class DropHighPSIFeatures(Selector, _DriftParams, DefaultParamsReadable, Default
 
     @keyword_only
     def __init__(
-        self, *, featuresCol: str = "features", outputCol: str = "features", referenceCondition: str | None = None,
+        self, *, featuresCol: str = "features", outputCol: str = "features", inputCols: list[str] | None = None, referenceCondition: str | None = None,
         bins: int = 10, threshold: float = 0.25,
     ) -> None:
         super().__init__()

@@ -37,7 +37,9 @@ class DropDuplicateFeatures(Selector, _SelectorParams, DefaultParamsReadable, De
     model_class = DropDuplicateFeaturesModel
 
     @keyword_only
-    def __init__(self, *, featuresCol: str = "features", outputCol: str = "features") -> None:
+    def __init__(
+        self, *, featuresCol: str = "features", outputCol: str = "features", inputCols: list[str] | None = None
+    ) -> None:
         super().__init__()
         self._set(**self._input_kwargs)
 

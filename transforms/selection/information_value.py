@@ -60,7 +60,7 @@ class SelectByInformationValue(Selector, _InformationValueParams, DefaultParamsR
 
     @keyword_only
     def __init__(
-        self, *, featuresCol: str = "features", outputCol: str = "features", labelCol: str = "label",
+        self, *, featuresCol: str = "features", outputCol: str = "features", inputCols: list[str] | None = None, labelCol: str = "label",
         bins: int = 5, threshold: float = 0.2,
     ) -> None:
         super().__init__()

@@ -70,7 +70,7 @@ class SelectFromLasso(Selector, _LassoParams, DefaultParamsReadable, DefaultPara
 
     @keyword_only
     def __init__(
-        self, *, featuresCol: str = "features", outputCol: str = "features", labelCol: str = "label",
+        self, *, featuresCol: str = "features", outputCol: str = "features", inputCols: list[str] | None = None, labelCol: str = "label",
         task: str = "regression", regParam: float = 0.001, elasticNetParam: float = 1.0,
         standardization: bool = False, threshold: float = 1e-5, maxIter: int = 500,
     ) -> None:
@@ -129,7 +129,7 @@ class SelectFromTreeImportance(Selector, _TreeImportanceParams, DefaultParamsRea
 
     @keyword_only
     def __init__(
-        self, *, featuresCol: str = "features", outputCol: str = "features", labelCol: str = "label",
+        self, *, featuresCol: str = "features", outputCol: str = "features", inputCols: list[str] | None = None, labelCol: str = "label",
         task: str = "regression", numTrees: int = 50, maxDepth: int = 6, threshold: float | None = None, seed: int = 0,
     ) -> None:
         super().__init__()

@@ -40,7 +40,7 @@ class _RecursiveSelector(Selector, _RecursiveParams, DefaultParamsReadable, Defa
 
     @keyword_only
     def __init__(
-        self, *, featuresCol: str = "features", outputCol: str = "features", labelCol: str = "label",
+        self, *, featuresCol: str = "features", outputCol: str = "features", inputCols: list[str] | None = None, labelCol: str = "label",
         task: str = "regression", modelType: str = "linear", metric: str = "", numFolds: int = 3,
         threshold: float = 0.01, seed: int = 0,
     ) -> None:

@@ -36,7 +36,7 @@ class SelectBySingleFeaturePerformance(
 
     @keyword_only
     def __init__(
-        self, *, featuresCol: str = "features", outputCol: str = "features", labelCol: str = "label",
+        self, *, featuresCol: str = "features", outputCol: str = "features", inputCols: list[str] | None = None, labelCol: str = "label",
         task: str = "regression", modelType: str = "linear", metric: str = "", numFolds: int = 3,
         threshold: float | None = None, seed: int = 0,
     ) -> None:

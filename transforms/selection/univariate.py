@@ -79,7 +79,7 @@ class UnivariateSelector(Selector, _UnivariateParams, DefaultParamsReadable, Def
 
     @keyword_only
     def __init__(
-        self, *, featuresCol: str = "features", outputCol: str = "features", labelCol: str = "label",
+        self, *, featuresCol: str = "features", outputCol: str = "features", inputCols: list[str] | None = None, labelCol: str = "label",
         featureType: str = "continuous", labelType: str = "continuous",
         selectionMode: str = "fpr", selectionThreshold: float = 0.05,
     ) -> None:
