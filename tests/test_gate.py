@@ -51,7 +51,8 @@ def _context(tmp: Path, algorithm_params: str, *extra: str) -> JobContext:
         f"mlflow.tracking_uri=sqlite:///{tmp}/mlflow.db", f"mlflow.artifact_location={tmp}/mlartifacts",
         "features.input_table=tiny_raw", "features.output_table=tiny_features",
         "features.steps=[{stage: assemble, columns: [x1, x2]}]",
-        "model.algorithm=decision_tree_regressor", f"model.params={algorithm_params}",
+        # A candidates list replaces the use case's model (a params mapping would merge into it).
+        f"model.candidates=[{{algorithm: decision_tree_regressor, params: {algorithm_params}}}]",
         "gate.margin=0.05", "gate.thresholds={rmse: {max: 1000.0}}", *extra,
     ]
     return open_context(job_parser("gate").parse_args([a for o in overrides for a in ("--set", o)]))
