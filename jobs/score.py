@@ -32,7 +32,7 @@ from pyspark.sql import functions as F
 from jobs.common.cli import JobContext, run_job
 from jobs.common.config import Settings
 from jobs.common.tables import TableStore
-from jobs.common.tracking import client, configure_mlflow, load_spark_model, registered_model_name
+from jobs.common.tracking import client, configure_mlflow, registered_model_name
 from transforms.scoring import (
     BATCH_ID,
     PROBABILITY,
@@ -82,7 +82,7 @@ def resolve_model(settings: Settings, alias: str | None = None, version: str | N
     uri = f"models:/{name}/{found.version}"
     info = mlflow.models.get_model_info(uri)
     inputs = info.signature.inputs.input_names() if info.signature else []
-    native = load_spark_model(uri) if "spark" in info.flavors else None
+    native = mlflow.spark.load_model(uri) if "spark" in info.flavors else None
     threshold = None
     if settings.use_case.task == "classification":
         threshold = float(found.tags.get(THRESHOLD_TAG, settings.score.threshold))

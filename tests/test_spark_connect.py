@@ -1,11 +1,10 @@
-"""Scoring and training through Spark Connect, the protocol Databricks Connect and serverless use.
+"""Training through Spark Connect, the protocol Databricks Connect and serverless use.
 
 A local Spark Connect server (Delta-enabled, from the pip install) is started and stopped by
-PID. The lakehouse (landing files, ingested tables, feature table, registered model) is
-prepared by this test process's own classic session: ingestion's streaming foreachBatch needs
-a Python worker on the server and MLflow's `spark.log_model` a local JVM (see the README's
-"Spark Connect" limits). Then the score job, and a fit of the configured built-in estimator,
-run as separate processes whose only Spark is the remote session (`--set spark.remote=...`).
+PID. The lakehouse (landing files, ingested tables, feature table) is prepared by this test
+process's own classic session: ingestion's streaming foreachBatch needs a Python worker on the
+server (see the README's "Spark Connect" limits). Then the configured built-in estimator is
+fitted and assessed in a separate process whose only Spark is the remote session.
 """
 
 from __future__ import annotations
@@ -21,8 +20,6 @@ from jobs.common.cli import job_parser, open_context
 from jobs.features import build_features
 from jobs.generate import generate
 from jobs.ingest import ingest
-from jobs.promote import promote
-from jobs.train import train
 from tests.spark_processes import (
     DELTA_CONF,
     DELTA_PACKAGE,
@@ -70,22 +67,13 @@ def connect_url(workdir: Path):
 
 @pytest.fixture(scope="module")
 def lakehouse(spark, workdir: Path) -> list[str]:
-    """Tables, feature pipeline and registered model, written by this process's classic session."""
+    """Ingested tables and the feature table, written by this process's classic session."""
     arguments = lakehouse_overrides(workdir, ROWS, SCORE_ROWS)
     context = open_context(job_parser("prepare").parse_args(arguments))
     generate(context)
     ingest(context)
     build_features(context)
-    train(context)
-    promote(context)
     return arguments
-
-
-def run_remote(job: str, connect_url: str, arguments: list[str]) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", f"jobs.{job}", *arguments, "--set", f"spark.remote={connect_url}"],
-        cwd=ROOT, env=spark_env(), capture_output=True, text=True, timeout=1200,
-    )
 
 
 FIT_BUILT_IN_ESTIMATOR = """
@@ -106,21 +94,6 @@ print(json.dumps({"session": type(context.spark).__module__,
                   "model": evaluate(model.transform(test), use_case.task, use_case.label),
                   "baseline": baseline_metrics(train, test, use_case.task, use_case.label)}))
 """
-
-
-def test_score_job_through_connect_predicts_every_listing(connect_url, lakehouse, spark, workdir: Path) -> None:
-    completed = run_remote("score", connect_url, lakehouse)
-    assert completed.returncode == 0, without_info(completed.stderr)
-    context = open_context(job_parser("check").parse_args(lakehouse))
-    settings = context.settings
-    listings = context.tables.read(settings.score.input_table).count()
-    predictions = spark.read.format("delta").load(context.tables.location(settings.score.output_table))
-    assert listings > 0
-    assert predictions.count() == listings
-    assert predictions.where("prediction IS NULL").count() == 0
-    assert [tuple(r) for r in predictions.select("model_name", "model_version").distinct().collect()] == [
-        ("house_sales_price", "1")
-    ]
 
 
 def test_a_built_in_estimator_trains_through_connect(connect_url, lakehouse) -> None:

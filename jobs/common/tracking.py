@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import os
 from importlib import metadata
 
 import mlflow
-import mlflow.spark
 from mlflow import MlflowClient
-from pyspark.ml import PipelineModel
-from pyspark.sql.utils import is_remote
 
 from jobs.common.config import Settings
 
@@ -50,16 +46,3 @@ def model_pip_requirements() -> list[str]:
 
 def client() -> MlflowClient:
     return MlflowClient()
-
-
-def load_spark_model(uri: str) -> PipelineModel:
-    """The Spark ML pipeline of an MLflow model with the `spark` flavor.
-
-    Under Spark Connect there is no local JVM for the Hadoop copy `mlflow.spark.load_model`
-    makes outside Databricks; the pipeline is downloaded and the server loads it from there
-    (so client and server must see the same path).
-    """
-    if is_remote():
-        local = mlflow.artifacts.download_artifacts(uri)
-        return PipelineModel.load(os.path.join(local, "sparkml"))
-    return mlflow.spark.load_model(uri)
