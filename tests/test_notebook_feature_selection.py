@@ -5,13 +5,13 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from notebook_runner import run_notebook
+from notebook_runner import outputs_text, run_notebook
 
 NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "03_feature_selection.ipynb"
 
 
-def test_feature_selection_notebook_runs(shared_data, tmp_path, monkeypatch) -> None:
-    printed = run_notebook(NOTEBOOK, tmp_path, monkeypatch)
+def test_feature_selection_notebook_runs(shared_data) -> None:
+    printed = outputs_text(run_notebook(NOTEBOOK))
     kept = re.search(r"Lasso keeps (\d+) of (\d+) features", printed)
     assert kept, printed
     assert 25 <= int(kept.group(1)) <= 50
