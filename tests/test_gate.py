@@ -80,23 +80,23 @@ def test_gate_promotes_first_then_better_and_refuses_worse(tiny_lake: Path) -> N
     first = train(weak)
     assert first["alias"] == "challenger"
     registry = _registry(weak)
-    assert registry.get_model_version_by_alias(name, "challenger").version == first["version"]
+    assert str(registry.get_model_version_by_alias(name, "challenger").version) == first["version"]
 
     decision = promote(weak)
     assert decision["promoted"] and "no champion yet" in decision["reasons"]
-    assert registry.get_model_version_by_alias(name, "champion").version == first["version"]
+    assert str(registry.get_model_version_by_alias(name, "champion").version) == first["version"]
 
     strong = _context(tiny_lake, "{maxDepth: 5}")
     second = train(strong)
     decision = promote(strong)
     assert decision["promoted"], decision["reasons"]
-    assert registry.get_model_version_by_alias(name, "champion").version == second["version"]
+    assert str(registry.get_model_version_by_alias(name, "champion").version) == second["version"]
     assert registry.get_model_version(name, second["version"]).tags["gate_champion_version"] == first["version"]
 
     third = train(weak)
     decision = promote(weak)
     assert not decision["promoted"]
-    assert registry.get_model_version_by_alias(name, "champion").version == second["version"]
+    assert str(registry.get_model_version_by_alias(name, "champion").version) == second["version"]
     version = registry.get_model_version(name, third["version"])
     assert version.tags["gate_decision"] == "rejected"
     assert "does not beat the champion" in version.tags["gate_reasons"]
