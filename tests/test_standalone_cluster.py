@@ -115,7 +115,7 @@ def test_the_registered_model_carries_its_alias(submitted) -> None:
     settings = load_settings("house_sales")
     mlflow.set_tracking_uri(f"sqlite:///{tmp}/mlflow.db")
     version = MlflowClient().get_model_version_by_alias(settings.model.name, settings.model.alias)
-    assert version.version == "1"
+    assert str(version.version) == "1"
     assert MlflowClient().get_run(version.run_id).data.metrics["test_rmse"] > 0
 
 

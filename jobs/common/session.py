@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import sys
 
-from pyspark import SparkConf
+from pyspark import SparkConf, SparkContext
 from pyspark.sql import SparkSession
 
 from jobs.common.config import Settings
@@ -44,7 +44,7 @@ def _local_session(settings: Settings) -> SparkSession:
     # Python workers must run the interpreter (and virtual environment) the driver runs in.
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     builder = SparkSession.builder.appName(settings.spark.app_name)
-    submitted = SparkConf()  # holds spark-submit's --master/--conf when launched by it
+    submitted = _submitted_conf()
     if not submitted.contains("spark.master"):
         builder = builder.master(settings.spark.master)
     builder = builder.config("spark.sql.extensions", DELTA_EXTENSION).config(
@@ -58,3 +58,15 @@ def _local_session(settings: Settings) -> SparkSession:
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("WARN")
     return spark
+
+
+def _submitted_conf() -> SparkConf:
+    """What spark-submit set (--master, --conf, --packages); empty when not launched by it.
+
+    SparkConf() reads the JVM's properties only once the gateway is up; under spark-submit the
+    gateway already runs (PYSPARK_GATEWAY_PORT), so connect to it first, or the settings'
+    master would silently replace spark-submit's --master.
+    """
+    if "PYSPARK_GATEWAY_PORT" in os.environ:
+        SparkContext._ensure_initialized()
+    return SparkConf()
