@@ -226,9 +226,10 @@ def train(context: JobContext, args: argparse.Namespace | None = None) -> dict[s
     with mlflow.start_run(run_name=f"{use_case.name}-train") as run:
         mlflow.set_tags(lineage)
         results = tune_all(context, candidates, train_rows)
-        comparison = [{"candidate": r.candidate.name, "params": str(row["params"]), "mean": row["mean"], "std": row["std"]}
-                      for r in results for row in r.rows]
         best = pick_best(results, metric)
+        comparison = [{"candidate": r.candidate.name, "params": str(row["params"]), "mean": row["mean"], "std": row["std"],
+                       "best": r is best and row["params"] == best.best_params}
+                      for r in results for row in r.rows]
         assessment, baseline = assess(context, best, train_rows, test_rows, comparison, lineage)
         test_metrics = assessment.test_metrics
         mlflow.log_params({"best_candidate": best.candidate.name, "algorithm": best.candidate.algorithm,

@@ -113,7 +113,7 @@ def render_assessment(a: Assessment) -> str:
     """The whole assessment as one HTML string."""
     comparison = _table(
         ["candidate", "parameters", f"CV {a.metric} mean", "std"],
-        [[("★ " if row["candidate"] == a.best else "") + row["candidate"], row["params"], row["mean"], row["std"]]
+        [[("★ " if row.get("best") else "") + row["candidate"], row["params"], row["mean"], row["std"]]
          for row in a.comparison])
     metrics = _table(["metric", "model (test)", "constant baseline (test)"],
                      [[k, v, a.baseline_metrics.get(k)] for k, v in a.test_metrics.items()])
