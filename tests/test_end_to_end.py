@@ -60,7 +60,7 @@ def lifecycle(spark, tmp_path_factory):
     return tmp, context, results
 
 
-def test_bronze_holds_every_generated_row_but_the_declared_malformed(lifecycle) -> None:
+def test_every_generated_row_is_in_silver_or_quarantine(lifecycle) -> None:
     _, context, results = lifecycle
     for source, first_id, rows in (("sales", 1, ROWS), ("listings", ROWS + 1, SCORE_ROWS)):
         malformed = malformed_count(first_id, rows, MALFORMED)
@@ -68,7 +68,11 @@ def test_bronze_holds_every_generated_row_but_the_declared_malformed(lifecycle) 
         assert results["generate"][source] == {"rows": rows, "malformed_rows": malformed, "seed": 42}
         counts = results["ingest"][source]
         settings = context.settings.source(source)
-        assert context.tables.read(settings.table).count() == counts["rows_bronze"] == rows - malformed
+        assert counts["rows_read"] == rows
+        # Bronze keeps every line that has the declared fields, as raw strings; silver keeps the
+        # rows that also type-check, which is all but the generator's declared malformed ones.
+        assert context.tables.read(settings.table).count() == counts["rows_bronze"] >= rows - malformed
+        assert context.tables.read(settings.silver).count() == counts["rows_silver"] == rows - malformed
         quarantine = context.tables.read(settings.quarantine)
         assert quarantine.count() == counts["rows_quarantined"] == malformed
         assert quarantine.where("raw_record IS NULL OR reason IS NULL OR _source_file IS NULL").count() == 0
@@ -76,7 +80,7 @@ def test_bronze_holds_every_generated_row_but_the_declared_malformed(lifecycle) 
 
 def test_feature_table_splits_training_rows(lifecycle) -> None:
     _, context, results = lifecycle
-    bronze = context.tables.read("sales_bronze").count()
+    bronze = context.tables.read("sales_silver").count()
     assert results["features"]["train"] + results["features"]["test"] == bronze
     assert 0.15 < results["features"]["test"] / bronze < 0.25
 
@@ -86,7 +90,7 @@ def test_every_scored_row_has_a_prediction_with_model_identity(lifecycle) -> Non
     predictions = context.spark.sql(
         f"SELECT * FROM {context.tables.qualified('predictions')}"
     )
-    listings = context.tables.read("listings_bronze")
+    listings = context.tables.read("listings_silver")
     assert predictions.count() == listings.count() == results["score"]["rows_scored"]
     assert predictions.select("sale_id").distinct().count() == listings.count()
     identity = predictions.select("model_name", "model_version", "model_alias").distinct().collect()
@@ -100,7 +104,7 @@ def test_registered_model_has_the_alias_and_lineage(lifecycle) -> None:
     version = MlflowClient().get_model_version_by_alias("house_sales_price", "champion")
     assert str(version.version) == results["train"]["version"]
     run = MlflowClient().get_run(version.run_id)
-    assert run.data.tags["source_table"] == "house_sales.sales_bronze"
+    assert run.data.tags["source_table"] == "house_sales.sales_silver"
     assert run.data.tags["config_fingerprint"] == context.settings.fingerprint()
     assert "test_rmse" in run.data.metrics and "baseline_test_rmse" in run.data.metrics
 
@@ -140,7 +144,7 @@ def test_a_new_process_queries_predictions_by_name_while_a_job_runs(lifecycle) -
     finally:
         _, job_errors = job.communicate(timeout=300)
     assert query.returncode == 0, _errors(query.stderr)
-    expected = context.tables.read("listings_bronze").count()
+    expected = context.tables.read("listings_silver").count()
     assert f"|{expected}|" in query.stdout.replace(" ", "")
     assert job.returncode == 0, _errors(job_errors)
 
