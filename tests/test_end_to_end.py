@@ -159,5 +159,8 @@ def test_train_job_runs_under_spark_submit(lifecycle) -> None:
     )
     assert completed.returncode == 0, _errors(completed.stderr)
     mlflow.set_tracking_uri(context.settings.mlflow.tracking_uri)
-    latest = MlflowClient().get_model_version_by_alias("house_sales_price", "champion")
-    assert int(latest.version) == int(results["train"]["version"]) + 1
+    # Training registers a new challenger; only the gate moves the champion.
+    challenger = MlflowClient().get_model_version_by_alias(
+        "house_sales_price", context.settings.model.challenger_alias
+    )
+    assert int(challenger.version) == int(results["train"]["version"]) + 1
