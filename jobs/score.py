@@ -33,12 +33,12 @@ from jobs.common.cli import JobContext, run_job
 from jobs.common.config import Settings
 from jobs.common.tables import TableStore
 from jobs.common.tracking import client, configure_mlflow, registered_model_name
+from jobs.common.views import register_views
 from transforms.scoring import (
     BATCH_ID,
     PROBABILITY,
     SCORING_DATE,
     ModelIdentity,
-    latest_prediction_sql,
     prediction_table,
 )
 from transforms.scoring_checks import mark_unpredicted, predicted, screen_input, unpredicted
@@ -133,7 +133,7 @@ def score(context: JobContext, args: argparse.Namespace | None = None) -> dict[s
         "rows_quarantined": _batch_count(tables, config.quarantine, batch.batch_id),
     }
     _record_audit(context, batch, model.identity, counts, scored_at)
-    register_views(context)
+    register_views(spark, settings, tables)
     if counts["rows_in"] != counts["rows_scored"] + counts["rows_quarantined"]:
         raise ScoringError(f"batch {batch.batch_id} does not reconcile: {counts}")
     identity = model.identity
@@ -224,20 +224,6 @@ def _record_audit(
     )
     audit = context.spark.createDataFrame([row], AUDIT_SCHEMA)
     _replace_batch(context.tables, audit, config.audit_table, batch.batch_id)
-
-
-def view_statements(settings: Settings, tables: TableStore) -> list[str]:
-    """SQL that defines the scoring views; run in every session (the local catalog is in memory)."""
-    config = settings.score
-    select = latest_prediction_sql(tables.qualified(config.output_table), settings.use_case.key)
-    return [f"CREATE OR REPLACE VIEW {tables.qualified(config.latest)} AS {select}"]
-
-
-def register_views(context: JobContext) -> None:
-    if not context.tables.has_data(context.settings.score.output_table):
-        return
-    for statement in view_statements(context.settings, context.tables):
-        context.spark.sql(statement)
 
 
 def _arguments(parser: argparse.ArgumentParser) -> None:

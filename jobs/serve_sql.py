@@ -26,7 +26,8 @@ import pyspark
 from jobs.common.cli import job_parser
 from jobs.common.config import ConfigError, Settings, load_settings
 from jobs.common.session import DELTA_CATALOG, DELTA_EXTENSION
-from transforms.scoring import latest_prediction_sql
+from jobs.common.tables import local_tables, registration_sql
+from jobs.common.views import view_statements
 
 THRIFT_SERVER_CLASS = "org.apache.spark.sql.hive.thriftserver.HiveThriftServer2"
 SPARK_HOME = Path(pyspark.__file__).parent
@@ -60,20 +61,14 @@ def thrift_server_command(settings: Settings, host: str, port: int) -> list[str]
     return command
 
 
-def registration_sql(settings: Settings) -> list[str]:
+def startup_sql(settings: Settings) -> list[str]:
     """CREATE statements for every Delta table under the lakehouse root, then the scoring views."""
-    root = Path(settings.lakehouse.root)
     statements: list[str] = []
-    for log_dir in sorted(root.glob("*/*/_delta_log")):
-        table_dir = log_dir.parent
-        schema, name = table_dir.parent.name, f"`{table_dir.parent.name}`.`{table_dir.name}`"
-        statements += [f"CREATE DATABASE IF NOT EXISTS `{schema}`", f"DROP TABLE IF EXISTS {name}",
-                       f"CREATE TABLE {name} USING DELTA LOCATION '{table_dir}'"]
+    for schema, table, location in local_tables(settings.lakehouse.root):
+        statements += registration_sql(f"`{schema}`.`{table}`", schema, location)
     schema = settings.use_case.schema_
-    predictions = root / schema / settings.score.output_table
-    if (predictions / "_delta_log").is_dir():
-        select = latest_prediction_sql(f"{schema}.{settings.score.output_table}", settings.use_case.key)
-        statements.append(f"CREATE OR REPLACE VIEW {schema}.{settings.score.latest} AS {select}")
+    if (Path(settings.lakehouse.root) / schema / settings.score.output_table / "_delta_log").is_dir():
+        statements += view_statements(settings, lambda table: f"{schema}.{table}")
     return statements
 
 
@@ -111,7 +106,7 @@ def serve(settings: Settings, host: str, port: int, timeout: float) -> int:
         wait_for_port(host, port, server, timeout)
         url = f"jdbc:hive2://{host}:{port}/"
         with tempfile.NamedTemporaryFile("w", suffix=".sql", delete=False) as script:
-            script.write(";\n".join(registration_sql(settings)) + ";\n")
+            script.write(";\n".join(startup_sql(settings)) + ";\n")
         registered = beeline(url, sql_file=script.name)
         os.unlink(script.name)
         if registered.returncode != 0:

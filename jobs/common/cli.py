@@ -13,6 +13,7 @@ from pyspark.sql import SparkSession
 from jobs.common.config import ConfigError, Settings, load_settings
 from jobs.common.session import get_spark
 from jobs.common.tables import TableStore
+from jobs.common.views import register_views
 
 log = logging.getLogger("lakehouse_ml")
 
@@ -52,7 +53,8 @@ def open_context(args: argparse.Namespace) -> JobContext:
     settings = load_settings(args.use_case, args.env, args.conf_dir, args.overrides)
     spark = get_spark(settings)
     tables = TableStore(spark, settings)
-    tables.register_all()
+    if tables.register_all():
+        register_views(spark, settings, tables)
     return JobContext(settings, spark, tables)
 
 

@@ -134,20 +134,33 @@ class TableStore:
         """Register every Delta table found under the local lakehouse root; return their names."""
         if self.managed:
             return []
-        registered = []
-        for log_dir in sorted(Path(self.root).glob("*/*/_delta_log")):
-            table_dir = log_dir.parent
-            schema, table = table_dir.parent.name, table_dir.name
-            self._register_at(f"{schema}.{table}", schema, str(table_dir))
-            registered.append(f"{schema}.{table}")
-        return registered
+        found = local_tables(self.root)
+        for schema, table, location in found:
+            self._register_at(f"`{schema}`.`{table}`", schema, location)
+        return [f"{schema}.{table}" for schema, table, _ in found]
 
     def _register(self, table: str) -> None:
         self._register_at(self.qualified(table), self.schema, self.location(table))
 
     def _register_at(self, name: str, schema: str, location: str) -> None:
-        self.spark.sql(f"CREATE DATABASE IF NOT EXISTS `{schema}`")
         # Drop-and-create keeps the catalog pointing at the current root when a long-lived
         # session (tests, notebooks) moves between lakehouses; the data is external and stays.
-        self.spark.sql(f"DROP TABLE IF EXISTS {name}")
-        self.spark.sql(f"CREATE TABLE {name} USING DELTA LOCATION '{location}'")
+        for statement in registration_sql(name, schema, location):
+            self.spark.sql(statement)
+
+
+def local_tables(root: str) -> list[tuple[str, str, str]]:
+    """(schema, table, location) of every Delta table under a local lakehouse root."""
+    return [
+        (log.parent.parent.name, log.parent.name, str(log.parent))
+        for log in sorted(Path(root).glob("*/*/_delta_log"))
+    ]
+
+
+def registration_sql(name: str, schema: str, location: str) -> list[str]:
+    """Statements that (re)register the external Delta table at `location` as `name`."""
+    return [
+        f"CREATE DATABASE IF NOT EXISTS `{schema}`",
+        f"DROP TABLE IF EXISTS {name}",
+        f"CREATE TABLE {name} USING DELTA LOCATION '{location}'",
+    ]
