@@ -110,6 +110,17 @@ def _wheel_metadata(wheel: Path) -> tuple[str, dict[str, str]]:
     return name, dict(entry_points["console_scripts"])
 
 
+def test_the_wheel_leaves_spark_delta_and_mlflow_to_the_cluster(built_wheel: Path) -> None:
+    with zipfile.ZipFile(built_wheel) as archive:
+        metadata = next(archive.read(n).decode() for n in archive.namelist() if n.endswith(".dist-info/METADATA"))
+    requires = re.findall(r"^Requires-Dist: (.+)$", metadata, re.M)
+    unconditional = {re.split(r"[<>=!~\[ ;]", r, maxsplit=1)[0].lower(): r for r in requires if "extra ==" not in r}
+    # A Databricks runtime brings its own Spark and Delta; pip must not replace them.
+    assert "pyspark" not in unconditional and "delta-spark" not in unconditional
+    assert "==" not in unconditional["mlflow"]
+    assert any(r.startswith("pyspark==") and 'extra == "local"' in r for r in requires)
+
+
 def _normalized(name: str) -> str:
     return re.sub(r"[-_.]+", "_", name).lower()
 
