@@ -143,7 +143,8 @@ def test_discretisers(house, house_spark):
 
 
 def test_winsorizer(house, house_spark):
-    for method, tail, fold in [("gaussian", "both", 3.0), ("iqr", "right", 1.5), ("quantiles", "both", 0.05)]:
+    for method, tail, fold in [("gaussian", "both", 3.0), ("iqr", "right", 1.5), ("quantiles", "both", 0.05),
+                              ("mad", "both", 3.29)]:
         ours = fe.Winsorizer(inputCols=SKEWED, cappingMethod=method, tail=tail, fold=fold)
         theirs = outliers.Winsorizer(capping_method=method, tail=tail, fold=fold, variables=SKEWED)
         expected = theirs.fit_transform(house)

@@ -19,21 +19,23 @@ from transforms.features._base import (
     quantile,
 )
 
-DEFAULT_FOLD = {"gaussian": 3.0, "iqr": 1.5, "quantiles": 0.05}
+DEFAULT_FOLD = {"gaussian": 3.0, "iqr": 1.5, "quantiles": 0.05, "mad": 3.29}
+# MAD / 0.67449 estimates the standard deviation of normally distributed data (feature-engine).
+MAD_TO_STD = 0.67449
 
 
 class _CapsParams(HasColumnPairs, HasRelativeError):
     cappingMethod: Param[str] = Param(
         Params._dummy(), "cappingMethod",
-        "'gaussian' (mean ± fold·std), 'iqr' (q25 - fold·IQR, q75 + fold·IQR) or "
-        "'quantiles' (the fold and 1 - fold quantiles)",
+        "'gaussian' (mean ± fold·std), 'iqr' (q25 - fold·IQR, q75 + fold·IQR), "
+        "'quantiles' (the fold and 1 - fold quantiles) or 'mad' (median ± fold·MAD/0.67449)",
         typeConverter=TypeConverters.toString,
     )
     tail: Param[str] = Param(
         Params._dummy(), "tail", "'right', 'left' or 'both'", typeConverter=TypeConverters.toString
     )
     fold: Param[float] = Param(
-        Params._dummy(), "fold", "distance of the caps; negative: 3 (gaussian), 1.5 (iqr), 0.05 (quantiles)",
+        Params._dummy(), "fold", "distance of the caps; negative: 3 (gaussian), 1.5 (iqr), 0.05 (quantiles), 3.29 (mad)",
         typeConverter=TypeConverters.toFloat,
     )
 
@@ -42,31 +44,56 @@ class _CapsParams(HasColumnPairs, HasRelativeError):
         self._setDefault(cappingMethod="gaussian", tail="right", fold=-1.0)
 
     def _learn_caps(self, dataset: DataFrame) -> dict[str, dict[str, float | None]]:
-        """Per column {'left': cap or None, 'right': cap or None}, in one pass for all columns."""
+        """Per column {'left': cap or None, 'right': cap or None}: one pass for all columns (two for 'mad').
+
+        A column without spread (zero std, IQR, quantile range or MAD) is refused, as in
+        feature-engine: its caps would collapse onto one value and erase the column.
+        """
         method, tail = self.getOrDefault(self.cappingMethod), self.getOrDefault(self.tail)
         if method not in DEFAULT_FOLD or tail not in ("right", "left", "both"):
             raise ValueError(f"unsupported cappingMethod/tail: {method!r}/{tail!r}")
         fold = self.getOrDefault(self.fold)
         fold = DEFAULT_FOLD[method] if fold < 0 else fold
+        columns = [c for c, _ in self.column_pairs()]
+        values = aggregate(dataset, self._spread_statistics(dataset, columns, method, fold))
+        sides = ("left", "right") if tail == "both" else (tail,)
+        caps: dict[str, dict[str, float | None]] = {}
+        for c in columns:
+            low, high, scale = (finite(values[(c, name)], f"the {name} statistic of {c!r}")
+                                for name in ("low", "high", "scale"))
+            if scale == 0:
+                raise ValueError(f"column {c!r} has no spread for cappingMethod {method!r}: "
+                                 "choose another method or drop the column")
+            if method != "quantiles":
+                low, high = low - fold * scale, high + fold * scale
+            caps[c] = {"left": low if "left" in sides else None, "right": high if "right" in sides else None}
+        return caps
+
+    def _spread_statistics(
+        self, dataset: DataFrame, columns: list[str], method: str, fold: float
+    ) -> dict[tuple[str, str], Column]:
+        """Per column: the centre or quantiles the caps start from ('low', 'high') and the 'scale'."""
         error = self.getOrDefault(self.relativeError)
+        medians = {}
+        if method == "mad":  # the deviations need the medians first: one extra pass
+            medians = aggregate(dataset, {c: quantile(present(dataset, c), 0.5, error) for c in columns})
         exprs: dict[tuple[str, str], Column] = {}
-        for c, _ in self.column_pairs():
+        for c in columns:
             x = present(dataset, c)
             if method == "gaussian":
-                mean, std = F.avg(x), F.stddev_pop(x)  # feature-engine: std(ddof=0)
-                exprs[(c, "left")], exprs[(c, "right")] = mean - fold * std, mean + fold * std
+                low = high = F.avg(x)
+                scale = F.stddev_pop(x)  # feature-engine: std(ddof=0)
             elif method == "iqr":
-                q1, q3 = quantile(x, 0.25, error), quantile(x, 0.75, error)
-                exprs[(c, "left")], exprs[(c, "right")] = q1 - fold * (q3 - q1), q3 + fold * (q3 - q1)
+                low, high = quantile(x, 0.25, error), quantile(x, 0.75, error)
+                scale = high - low
+            elif method == "quantiles":
+                low, high = quantile(x, fold, error), quantile(x, 1 - fold, error)
+                scale = high - low
             else:
-                exprs[(c, "left")], exprs[(c, "right")] = quantile(x, fold, error), quantile(x, 1 - fold, error)
-        values = aggregate(dataset, exprs)
-        sides = ("left", "right") if tail == "both" else (tail,)
-        return {
-            c: {side: finite(values[(c, side)], f"the {side} cap of {c!r}") if side in sides else None
-                for side in ("left", "right")}
-            for c, _ in self.column_pairs()
-        }
+                low = high = F.lit(medians[c]).cast("double")
+                scale = quantile(F.abs(x - low), 0.5, error) / MAD_TO_STD
+            exprs.update({(c, "low"): low, (c, "high"): high, (c, "scale"): scale})
+        return exprs
 
 
 class WinsorizerModel(FeatureModel, _CapsParams):
