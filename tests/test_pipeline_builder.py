@@ -41,6 +41,18 @@ def test_unseen_category_at_scoring_time_does_not_fail(spark, houses) -> None:
     assert model.transform(new).first().features == Vectors.dense([0.0, 0.0, 1.0])
 
 
+@pytest.mark.parametrize("stage", ["target_encode", "mean_encode"])
+def test_spark_target_encoder_blends_as_our_mean_encoder(spark, stage) -> None:
+    frame = spark.createDataFrame(
+        [("a", 1.0), ("a", 3.0), ("a", 5.0), ("b", 4.0), ("b", 6.0)], "hood string, price double")
+    steps = [Step(stage, ["hood"], {"smoothing": 2.0}), Step("assemble", ["hood"])]
+    model = build_feature_pipeline(steps, frame.columns, label="price").fit(frame)
+    scoring = spark.createDataFrame([("a",), ("b",), ("zzz",)], "hood string")
+    # overall mean 19/5 = 3.8; a: n=3, sum 9; b: n=2, sum 10; unseen: the overall mean
+    expected = [(9 + 2 * 3.8) / 5, (10 + 2 * 3.8) / 4, 3.8]
+    assert [r.features[0] for r in model.transform(scoring).collect()] == pytest.approx(expected)
+
+
 @pytest.mark.parametrize(
     ("steps", "message"),
     [

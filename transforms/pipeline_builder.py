@@ -32,6 +32,7 @@ from pyspark.ml.feature import (
     SQLTransformer,
     StandardScaler,
     StringIndexer,
+    TargetEncoder,
     VectorAssembler,
 )
 
@@ -110,6 +111,28 @@ def _one_hot(step: Step, state: BuildState) -> list[PipelineStage]:
         stages.append(OneHotEncoder(inputCol=index, outputCol=vector, handleInvalid="keep"))
         state.columns[name] = vector
     return stages
+
+
+def _target_encode(step: Step, state: BuildState) -> list[PipelineStage]:
+    """Spark 4's ``TargetEncoder`` on StringIndexer indices, into ``<column>__target`` columns.
+
+    The alternative to ``mean_encode`` that keeps the learned statistics inside Spark's own
+    model. Same blend, ``n/(n + smoothing)`` of the category's label mean. Nulls and levels
+    unseen in training share StringIndexer's extra index: when training had nulls, an unseen
+    level gets the nulls' mean, otherwise the overall mean (impute categories first to keep
+    them apart).
+    """
+    if state.label is None:
+        raise FeatureConfigError(f"step {step.stage!r} needs the label: no label was given")
+    inputs = [state.resolve(c, step.stage) for c in step.columns]
+    indices = [f"{c}__index" for c in inputs]
+    outputs = [f"{c}__target" for c in inputs]
+    indexer = StringIndexer(inputCols=inputs, outputCols=indices, handleInvalid="keep")
+    encoder = TargetEncoder(inputCols=indices, outputCols=outputs, labelCol=state.label,
+                            targetType="continuous", handleInvalid="keep")
+    for name, output in zip(step.columns, outputs, strict=True):
+        state.columns[name] = output
+    return [indexer, _with_params(encoder, step.params, step)]
 
 
 def _assemble(step: Step, state: BuildState) -> list[PipelineStage]:
@@ -252,6 +275,7 @@ STAGE_BUILDERS: dict[str, StageBuilder] = {
     "derive": _derive,
     "impute_numeric": _impute_numeric,
     "one_hot": _one_hot,
+    "target_encode": _target_encode,
     "assemble": _assemble,
     **FEATURE_STAGES,
 }

@@ -225,9 +225,10 @@ class MeanEncoder(FeatureEstimator, _MeanEncoderParams):
     """Mean (target) encoding with smoothing, as feature-engine's ``MeanEncoder``.
 
     ``fit`` learns, per category, ``λ·mean_c + (1-λ)·prior`` with ``λ = n_c / (n_c + m)``
-    and ``prior`` the label's mean — the same blend as Spark 4's ``TargetEncoder``. Spark's
-    encoder is not used because it takes indexed numeric inputs (a StringIndexer pass per
-    column first) while this one shares one grouped pass across all string columns.
+    and ``prior`` the label's mean — the same blend as Spark 4's ``TargetEncoder`` (the
+    pipeline builder's ``target_encode`` step). This one takes string columns directly and
+    shares one grouped pass across all of them, and offers feature-engine's 'auto' smoothing;
+    Spark's needs a StringIndexer first.
     """
 
     def _fit(self, dataset: DataFrame) -> MeanEncoderModel:
