@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from pyspark.ml.linalg import Vectors
 
-from transforms.pipeline_builder import FeatureConfigError, Step, build_feature_pipeline
+from transforms.pipeline_builder import (
+    STAGE_BUILDERS,
+    FeatureConfigError,
+    Step,
+    build_feature_pipeline,
+)
+
+README = Path(__file__).resolve().parents[1] / "README.md"
 
 
 @pytest.fixture
@@ -65,3 +74,8 @@ def test_spark_target_encoder_blends_as_our_mean_encoder(spark, stage) -> None:
 def test_config_errors_are_clear(houses, steps, message) -> None:
     with pytest.raises(FeatureConfigError, match=message):
         build_feature_pipeline(steps, houses.columns)
+
+
+def test_readme_documents_every_stage_kind() -> None:
+    section = README.read_text().split("## Feature stages", 1)[1].split("\n## ", 1)[0]
+    assert [kind for kind in STAGE_BUILDERS if f"`{kind}`" not in section] == []
