@@ -119,6 +119,42 @@ def spark_submit(*args: str) -> list[str]:
     return [str(SPARK_HOME / "bin" / "spark-submit"), *args]
 
 
+@contextmanager
+def standalone_cluster(
+    tmp: Path, workers: int = 2, cores: int = 1, memory: str = "1g"
+) -> Iterator[tuple[str, list[SparkProcess], list[Path]]]:
+    """A standalone master and `workers` workers on 127.0.0.1, stopped by PID afterwards.
+
+    Yields the master URL, the worker processes (each `process.pid` is the worker JVM, the
+    parent of its executors) and the workers' work dirs (executor logs land there).
+    """
+    port = free_port()
+    master_url = f"spark://127.0.0.1:{port}"
+    processes: list[SparkProcess] = []
+    worker_dirs = [tmp / f"worker{i}" for i in range(workers)]
+    try:
+        master = start("master", spark_class(
+            "org.apache.spark.deploy.master.Master", "--host", "127.0.0.1", "--port", str(port),
+            "--webui-port", str(free_port()),
+        ), tmp / "master.log", spark_env())
+        processes.append(master)
+        master.wait_for("I have been elected leader")
+        for i, work_dir in enumerate(worker_dirs):
+            work_dir.mkdir()
+            worker = start(f"worker{i}", spark_class(
+                "org.apache.spark.deploy.worker.Worker", master_url, "--host", "127.0.0.1",
+                "--cores", str(cores), "--memory", memory, "--webui-port", str(free_port()),
+                "--work-dir", str(work_dir),
+            ), tmp / f"worker{i}.log", spark_env(SPARK_WORKER_DIR=str(work_dir)))
+            processes.append(worker)
+        for worker in processes[1:]:
+            worker.wait_for("Successfully registered with master")
+        yield master_url, processes[1:], worker_dirs
+    finally:
+        for process in reversed(processes):
+            process.stop()
+
+
 def build_wheel(out: Path) -> Path:
     """The project's wheel, built as `make wheel` and the bundle's artifact build it."""
     completed = subprocess.run(

@@ -18,14 +18,12 @@ from jobs.common.config import load_settings
 from tests.spark_processes import (
     DELTA_PACKAGE,
     ROOT,
-    SparkProcess,
     build_wheel,
     conf_args,
-    free_port,
     lakehouse_overrides,
-    spark_class,
     spark_env,
     spark_submit,
+    standalone_cluster,
     start,
     without_info,
 )
@@ -44,30 +42,8 @@ def cluster(workdir: Path):
     """A standalone master and two workers (1 core, 1g each); yields the master URL and worker dirs."""
     tmp = workdir / "cluster"
     tmp.mkdir()
-    port = free_port()
-    master_url = f"spark://127.0.0.1:{port}"
-    processes: list[SparkProcess] = []
-    worker_dirs = [tmp / f"worker{i}" for i in range(WORKERS)]
-    try:
-        master = start("master", spark_class(
-            "org.apache.spark.deploy.master.Master", "--host", "127.0.0.1", "--port", str(port),
-            "--webui-port", str(free_port()),
-        ), tmp / "master.log", spark_env())
-        processes.append(master)
-        master.wait_for("I have been elected leader")
-        for i, work_dir in enumerate(worker_dirs):
-            work_dir.mkdir()
-            worker = start(f"worker{i}", spark_class(
-                "org.apache.spark.deploy.worker.Worker", master_url, "--host", "127.0.0.1",
-                "--cores", "1", "--memory", "1g", "--webui-port", str(free_port()), "--work-dir", str(work_dir),
-            ), tmp / f"worker{i}.log", spark_env(SPARK_WORKER_DIR=str(work_dir)))
-            processes.append(worker)
-        for worker in processes[1:]:
-            worker.wait_for("Successfully registered with master")
+    with standalone_cluster(tmp, WORKERS, cores=1, memory="1g") as (master_url, _, worker_dirs):
         yield master_url, worker_dirs
-    finally:
-        for process in reversed(processes):
-            process.stop()
 
 
 @pytest.fixture(scope="module")
