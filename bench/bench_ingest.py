@@ -20,11 +20,20 @@ from pathlib import Path
 from pyspark.sql import functions as F
 
 from jobs.common.cli import JobContext
-from jobs.common.config import load_settings
+from jobs.common.config import Settings, load_settings
 from jobs.common.session import get_spark
 from jobs.common.tables import TableStore
 from jobs.generate import generate
 from jobs.ingest import ingest_source, landing_location
+
+
+def landing_settings(root: str, rows: int, files: int, *overrides: str) -> Settings:
+    """house_sales settings generating `rows` sales (no listings) as `files` CSV files under `root`."""
+    return load_settings("house_sales", "local", overrides=[
+        f"lakehouse.root={root}/lakehouse", f"lakehouse.landing={root}/landing",
+        f"mlflow.tracking_uri=sqlite:///{root}/mlflow.db", f"generator.rows={rows}",
+        "generator.score_rows=0", f"generator.partitions={files}", *overrides,
+    ])
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -37,12 +46,8 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
 
     shutil.rmtree(args.root, ignore_errors=True)
-    settings = load_settings("house_sales", "local", overrides=[
-        f"lakehouse.root={args.root}/lakehouse", f"lakehouse.landing={args.root}/landing",
-        f"mlflow.tracking_uri=sqlite:///{args.root}/mlflow.db", f"generator.rows={args.rows}",
-        "generator.score_rows=0", f"generator.partitions={args.files}",
-        f"spark.conf[spark.driver.memory]={args.driver_memory}",
-    ])
+    settings = landing_settings(args.root, args.rows, args.files,
+                                f"spark.conf[spark.driver.memory]={args.driver_memory}")
     spark = get_spark(settings)
     context = JobContext(settings, spark, TableStore(spark, settings))
     started = time.monotonic()

@@ -1,0 +1,161 @@
+"""Peak memory of a process tree and per-stage records, for the pipeline benchmark.
+
+Memory is the resident set (RSS) of a process and all its descendants, read from /proc and
+sampled by a thread: for Spark that is the driver's Python, its JVM (driver and, in local
+mode, the executors) and the Python workers the JVM starts; for pandas the one process.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
+GIB = 1 << 30
+
+
+def children(pid: int) -> list[int]:
+    """Direct children of `pid`; any of its threads may have started one."""
+    found: list[int] = []
+    try:
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{task}/children") as listing:
+                found.extend(int(p) for p in listing.read().split())
+    except (FileNotFoundError, ProcessLookupError):
+        pass  # the process (or thread) ended while we looked
+    return found
+
+
+def descendants(pid: int) -> list[int]:
+    """`pid`'s descendants, not `pid` itself."""
+    found, todo = [], children(pid)
+    while todo:
+        child = todo.pop()
+        found.append(child)
+        todo.extend(children(child))
+    return found
+
+
+def rss(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/statm") as statm:
+            return int(statm.read().split()[1]) * PAGE_SIZE
+    except (FileNotFoundError, ProcessLookupError):
+        return 0
+
+
+def tree_rss(root: int, extra_roots: Iterable[int] = ()) -> int:
+    """RSS of `root` and its descendants, plus the descendants (only) of `extra_roots`.
+
+    `extra_roots` are standalone workers: their executors count, the worker daemons do not.
+    """
+    pids = [root, *descendants(root)]
+    for worker in extra_roots:
+        pids.extend(descendants(worker))
+    return sum(rss(p) for p in pids)
+
+
+class PeakSampler:
+    """Samples `measure()` every `interval` seconds in a daemon thread; keeps the peak."""
+
+    def __init__(self, measure: Callable[[], int], interval: float = 0.2) -> None:
+        self.measure = measure
+        self.interval = interval
+        self._peak = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True, name="peak-sampler")
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            self._peak = max(self._peak, self.measure())
+
+    def start(self) -> PeakSampler:
+        self._thread.start()
+        return self
+
+    def reset(self) -> None:
+        self._peak = self.measure()
+
+    def peak(self) -> int:
+        return max(self._peak, self.measure())
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def executor_parents() -> list[int]:
+    """Standalone worker PIDs handed down by the benchmark (their executors are ours)."""
+    return [int(p) for p in os.environ.get("BENCH_EXECUTOR_PARENTS", "").split(",") if p]
+
+
+class StageRecorder:
+    """Times stages and appends one JSON line per stage to `out`.
+
+    `on_start(stage)` / `on_end(stage)` let the Spark side tag its jobs with the stage name
+    and add the stage's Spark metrics to the record.
+    """
+
+    def __init__(
+        self,
+        side: str,
+        out: Path,
+        on_start: Callable[[str], None] | None = None,
+        on_end: Callable[[str], dict[str, Any]] | None = None,
+    ) -> None:
+        self.side = side
+        self.out = out
+        self.on_start = on_start
+        self.on_end = on_end
+        pid = os.getpid()
+        workers = executor_parents()
+        self.sampler = PeakSampler(lambda: tree_rss(pid, workers)).start()
+
+    @contextmanager
+    def stage(self, name: str, rows: int) -> Iterator[dict[str, Any]]:
+        """Time the body; what it puts in the yielded dict (e.g. quality) joins the record."""
+        extra: dict[str, Any] = {}
+        if self.on_start:
+            self.on_start(name)
+        self.sampler.reset()
+        started = time.perf_counter()
+        yield extra
+        seconds = time.perf_counter() - started
+        record = {"side": self.side, "stage": name, "rows": rows, "seconds": seconds,
+                  "peak_rss": self.sampler.peak(), **extra}
+        if self.on_end:
+            record["spark"] = self.on_end(name)
+        self.record(record)
+
+    def annotate(self, stage: str, **values: Any) -> None:
+        """Add `values` (e.g. quality measured after the timed fit) to `stage`'s record."""
+        self._append({"side": self.side, "stage": stage, **values})
+
+    def _append(self, record: dict[str, Any]) -> None:
+        with self.out.open("a") as out:
+            out.write(json.dumps(record) + "\n")
+
+    def record(self, record: dict[str, Any]) -> None:
+        self._append(record)
+        print(f"[{self.side}] {record['stage']}: {record['seconds']:.1f} s, "
+              f"peak {record['peak_rss'] / GIB:.2f} GiB", flush=True)
+
+    def close(self) -> None:
+        self.sampler.stop()
+
+
+def read_records(path: Path) -> dict[str, dict[str, Any]]:
+    """Stage name -> its record, annotations merged in."""
+    records: dict[str, dict[str, Any]] = {}
+    if path.exists():
+        for line in path.read_text().splitlines():
+            if line.strip():
+                record = json.loads(line)
+                records.setdefault(record["stage"], {}).update(record)
+    return records

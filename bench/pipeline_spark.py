@@ -1,0 +1,121 @@
+"""The project's side of the pipeline benchmark: every stage through the project's own code.
+
+Generate (jobs.generate) -> ingest bronze + silver (jobs.ingest, one streaming batch of all
+files) -> I/O floor (Delta copy of silver) -> profile (transforms.profiling) -> feature fit and
+transform (transforms.pipeline_builder, feature table written to Delta) -> linear regression
+and xgboost.spark (transforms.models) -> score natively and write the prediction table
+(transforms.scoring). One JSON line per stage goes to ``--out``. Run by bench.bench_pipeline
+in its own process, so its memory is measured alone and freed when it ends.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+from pathlib import Path
+
+from pyspark.ml import PipelineModel
+from pyspark.sql import DataFrame
+from pyspark.sql import functions as F
+
+from bench import pipeline_spec as spec
+from bench.bench_ingest import landing_settings
+from bench.bench_score import write_predictions
+from bench.measure import StageRecorder, tree_rss
+from bench.spark_metrics import jobs_since, last_job_id
+from jobs.common.cli import JobContext
+from jobs.common.session import get_spark
+from jobs.common.tables import TableStore
+from jobs.features import model_input_columns
+from jobs.generate import generate
+from jobs.ingest import ingest_source
+from transforms.metrics import regression_metrics
+from transforms.models import build_estimator
+from transforms.pipeline_builder import FEATURES_COLUMN, Step, build_feature_pipeline
+from transforms.profiling import profile_frame
+from transforms.split import TEST, TRAIN
+
+FEATURE_TABLE = "bench_features"
+
+
+def with_split(silver: DataFrame) -> DataFrame:
+    return silver.withColumn("split", F.when(F.col(spec.KEY) % spec.TEST_EVERY == 0, TEST).otherwise(TRAIN))
+
+
+def quality(model, rows: DataFrame) -> dict[str, float]:
+    metrics = regression_metrics(model.transform(rows), spec.LABEL)
+    return {"rmse": metrics["rmse"], "r2": metrics["r2"]}
+
+
+def run(args: argparse.Namespace) -> None:
+    work, out = Path(args.work), Path(args.out)
+    files = max(2, args.rows // 500_000)
+    overrides = [f"spark.master={args.master}", f"spark.conf[spark.driver.memory]={args.driver_memory}",
+                 "spark.conf[spark.ui.enabled]=true", "spark.conf[spark.ui.port]=0",
+                 *[f"spark.conf[{c.partition('=')[0]}]={c.partition('=')[2]}" for c in args.conf]]
+    settings = landing_settings(str(work), args.rows, files, *overrides)
+    started = time.perf_counter()
+    spark = get_spark(settings)
+    startup = time.perf_counter() - started
+    marks: dict[str, int] = {}
+    recorder = StageRecorder("project", out, lambda stage: marks.update({stage: last_job_id(spark)}),
+                             lambda stage: jobs_since(spark, marks[stage]))
+    recorder.record({"side": "project", "stage": spec.STARTUP, "rows": 0, "seconds": startup,
+                     "peak_rss": tree_rss(os.getpid()), "master": spark.sparkContext.master})
+    context = JobContext(settings, spark, TableStore(spark, settings))
+    rows = args.rows
+    with recorder.stage(spec.GENERATE, rows):
+        generate(context)
+    source = settings.source("sales").model_copy(update={"max_files_per_trigger": files})
+    with recorder.stage(spec.INGEST, rows) as extra:
+        rows = extra["rows_out"] = ingest_source(context, source)["rows_silver"]
+    silver = context.tables.read(source.silver)
+    with recorder.stage(spec.IO_FLOOR, rows):
+        silver.write.format("delta").mode("overwrite").save(str(work / "silver_copy"))
+    with recorder.stage(spec.PROFILE, rows) as extra:
+        extra["passes"] = profile_frame(silver, source.silver, target=spec.LABEL, task="regression").passes
+
+    split = with_split(silver)
+    train_rows = split.where(F.col("split") == TRAIN)
+    train_count = rows - rows // spec.TEST_EVERY  # ids run 1..N; malformed ones are spread evenly
+    pipeline = build_feature_pipeline([Step(*s) for s in spec.feature_steps()],
+                                      model_input_columns(silver.columns, spec.LABEL), label=spec.LABEL)
+    with recorder.stage(spec.FEATURE_FIT, train_count):
+        features_model = pipeline.fit(train_rows)
+    with recorder.stage(spec.FEATURE_TRANSFORM, rows):
+        context.tables.write(features_model.transform(split).select(
+            spec.KEY, "split", F.col(spec.LABEL).cast("double").alias(spec.LABEL), FEATURES_COLUMN), FEATURE_TABLE)
+    features = context.tables.read(FEATURE_TABLE)
+
+    models = {}
+    for stage, algorithm, params in [(spec.TRAIN_LINEAR, "linear_regression", {}),
+                                     (spec.TRAIN_XGBOOST, "xgboost_regressor", spec.XGBOOST_PARAMS)]:
+        estimator = build_estimator(algorithm, "regression", params, FEATURES_COLUMN, spec.LABEL)
+        with recorder.stage(stage, train_count):
+            models[stage] = estimator.fit(features.where(F.col("split") == TRAIN))
+        recorder.annotate(stage, quality=quality(models[stage], features.where(F.col("split") == TEST)))
+
+    scoring = PipelineModel(stages=[features_model, models[spec.TRAIN_XGBOOST]])
+    with recorder.stage(spec.SCORE, rows):
+        scoring.transform(silver).select(spec.KEY, "prediction").write.format("noop").mode("overwrite").save()
+    with recorder.stage(spec.SCORE_WRITE, rows):
+        write_predictions(scoring.transform(silver), str(work / "predictions"))
+    recorder.close()
+    spark.stop()
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, required=True)
+    parser.add_argument("--work", required=True, help="scratch folder: landing files and lakehouse")
+    parser.add_argument("--out", required=True, help="JSON lines file the stage records go to")
+    parser.add_argument("--master", default="local[2]")
+    parser.add_argument("--driver-memory", default="8g")
+    parser.add_argument("--conf", action="append", default=[], metavar="KEY=VALUE",
+                        help="extra Spark conf (repeatable)")
+    run(parser.parse_args(argv))
+
+
+if __name__ == "__main__":
+    main()
