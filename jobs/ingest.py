@@ -21,6 +21,7 @@ from datetime import datetime, timezone
 from pyspark.errors import StreamingQueryException
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
+from pyspark.sql.types import StructType
 
 from jobs.common.cli import JobContext, run_job
 from jobs.common.config import SourceSettings
@@ -29,6 +30,8 @@ from transforms.ingestion import CORRUPT_RECORD, SOURCE_FILE
 
 log = logging.getLogger(__name__)
 
+# A column no landing file has: the Parquet stream reads it (as null) to list files and records.
+PARQUET_PROBE = "_lakehouse_file_probe"
 COUNTS = ("rows_read", "rows_bronze", "rows_silver", "rows_quarantined", "duplicates_merged")
 AUDIT_SCHEMA = (
     "source string, batch_id bigint, query_id string, files int, rows_read bigint, "
@@ -99,11 +102,12 @@ def read_landing(context: JobContext, source: SourceSettings, stream: bool = Fal
         stream = reader.format("text").load(path)
         return stream.select("value", F.col("_metadata.file_path").alias(SOURCE_FILE))
     if source.format == "parquet":
-        typed = {file_names(source)[c]: t for c, t in source.declared_columns.items()}
-        stream = reader.format("parquet").schema(ingestion.declared_schema(typed, False)).load(path)
-        raw = [F.col(f"`{name}`").cast("string").alias(c) for c, name in file_names(source).items()]
-        return stream.select(*raw, F.lit(None).cast("string").alias(CORRUPT_RECORD),
-                             F.col("_metadata.file_path").alias(SOURCE_FILE))
+        # A Parquet read with a fixed schema drops undeclared columns and fails on a changed
+        # type, so the stream only lists the files (a column no file has reads as null, one row
+        # per record, whatever the file's schema); each batch re-reads its files by their own
+        # schema (conform_parquet).
+        stream = reader.format("parquet").schema(f"`{PARQUET_PROBE}` string").load(path)
+        return stream.select(F.col("_metadata.file_path").alias(SOURCE_FILE))
     stream = reader.format(source.format).schema(ingestion.raw_schema(names)).options(**_reader_options(source))
     return stream.load(path).select("*", F.col("_metadata.file_path").alias(SOURCE_FILE))
 
@@ -180,6 +184,43 @@ def conform_csv(spark: SparkSession, batch: DataFrame, source: SourceSettings) -
     return Conformed(rows, {p: m for p, m in missing.items() if m}, new_columns)
 
 
+def conform_parquet(spark: SparkSession, batch: DataFrame, source: SourceSettings) -> Conformed:
+    """Read the batch's files by their own schema and map their columns to the declared ones by name.
+
+    Files with the same schema are read together. Values become strings, so a column whose type
+    changed is typed (or quarantined) like any raw value; extras are rescued or added, missing
+    columns reported per file, as for CSV.
+    """
+    declared = file_names(source)
+    files = sorted(row[0] for row in batch.select(SOURCE_FILE).distinct().collect())
+    by_schema: dict[str, list[str]] = {}
+    for path in files:
+        by_schema.setdefault(spark.read.parquet(path).schema.json(), []).append(path)
+    reads = []
+    for schema_json, paths in by_schema.items():
+        schema = StructType.fromJson(json.loads(schema_json))
+        frame = spark.read.schema(schema).parquet(*paths)
+        reads.append((paths, schema.fieldNames(), ingestion_drift.parquet_as_strings(frame)))
+    new_columns = []
+    if source.drift.add_new_columns:
+        new_columns = list(dict.fromkeys(c for _, names, _ in reads for c in names if c not in declared.values()))
+    rows, missing = None, {}
+    for paths, names, frame in reads:
+        drift = ingestion_drift.header_drift(names, list(declared.values()))
+        if drift.extra or drift.missing:
+            log.warning("%s: columns differ from the declared ones: extra %s, missing %s",
+                        paths, list(drift.extra), list(drift.missing))
+        missing.update({path: [c for c, name in declared.items() if name in drift.missing]
+                        for path in paths if drift.missing})
+        conformed = ingestion_drift.conform_by_name(frame, declared, new_columns)
+        rows = conformed if rows is None else rows.unionByName(conformed, allowMissingColumns=True)
+    if rows is None:  # an empty batch: no files
+        rows = batch.select(*[F.lit(None).cast("string").alias(c) for c in declared],
+                            F.lit(None).cast("string").alias(ingestion.RESCUED_DATA),
+                            F.lit(None).cast("string").alias(CORRUPT_RECORD), SOURCE_FILE)
+    return Conformed(rows, missing, new_columns)
+
+
 def conform_json(batch: DataFrame, source: SourceSettings) -> Conformed:
     declared = file_names(source)
     new_columns = []
@@ -196,7 +237,7 @@ def conform(spark: SparkSession, batch: DataFrame, source: SourceSettings) -> Co
         return conform_json(batch, source)
     if source.format == "csv":
         return conform_csv(spark, batch, source)
-    return Conformed(batch.withColumn(ingestion.RESCUED_DATA, F.lit(None).cast("string")))
+    return conform_parquet(spark, batch, source)
 
 
 def checked(bronze: DataFrame, source: SourceSettings, missing: dict[str, list[str]]) -> DataFrame:

@@ -142,3 +142,41 @@ def test_parquet_files_are_ingested_with_their_values_as_raw_strings(spark, tmp_
     assert (counts["rows_read"], counts["rows_silver"]) == (2, 2)
     assert dict(context.tables.read("things_bronze").select("id", "price").collect()) == {"1": "10.0", "2": "-1.0"}
     assert rows(context, "things_silver")[1][:4] == (2, date(2024, 1, 2), None, -1.0)
+
+
+def _land_parquet(spark, tmp_path, name: str, data: list[tuple], schema: str) -> None:
+    """One landing file `<name>.parquet` (Spark writes a folder: keep its one part file)."""
+    written = tmp_path / "parquet_out" / name
+    spark.createDataFrame(data, schema).coalesce(1).write.parquet(str(written))
+    landing = tmp_path / "landing" / "things_parquet"
+    landing.mkdir(parents=True, exist_ok=True)
+    next(written.glob("part-*.parquet")).rename(landing / f"{name}.parquet")
+
+
+def test_parquet_drift_rescues_extras_and_quarantines_missing_columns_and_changed_types(spark, tmp_path) -> None:
+    context = context_for(spark, tmp_path, format="parquet", path="things_parquet", options={},
+                          max_files_per_trigger=10)
+    _land_parquet(spark, tmp_path, "a_extra", [(1, date(2024, 1, 1), "Oslo", 10.0, "red")],
+                  "id int, updated date, city string, price double, colour string")
+    _land_parquet(spark, tmp_path, "b_missing", [(2, date(2024, 1, 1), 20.0)], "id int, updated date, price double")
+    # price arrives as text: "30" still types as double, "thirty" does not
+    _land_parquet(spark, tmp_path, "c_retyped", [(3, "2024-01-01", "Bergen", "30"), (4, "2024-01-01", "Moss", "thirty")],
+                  "id long, updated string, city string, price string")
+
+    counts = ingest(context)["things"]
+
+    assert (counts["rows_read"], counts["rows_silver"], counts["rows_quarantined"]) == (4, 2, 2)
+    silver = {r["id"]: (r["price"], r["_rescued_data"]) for r in context.tables.read("things_silver").collect()}
+    assert silver == {1: (10.0, '{"colour":"red"}'), 3: (30.0, None)}
+    quarantine = {json.loads(q["raw_record"])["id"]: (q["rule"], q["column"])
+                  for q in context.tables.read("things_bronze_quarantine").collect()}
+    assert quarantine == {"2": ("missing_column", "city"), "4": ("type", "price")}
+
+
+def test_parquet_type_change_fails_the_job_when_configured(spark, tmp_path) -> None:
+    context = context_for(spark, tmp_path, format="parquet", path="things_parquet", options={},
+                          drift={"type_change": "fail"})
+    _land_parquet(spark, tmp_path, "a", [(1, "2024-01-01", "Oslo", "ten")], "id int, updated string, city string, price string")
+    with pytest.raises(IngestError, match="do not cast to their declared types"):
+        ingest(context)
+    assert context.tables.read("things_bronze_quarantine").count() == 1

@@ -4,7 +4,8 @@ CSV binds columns by position, so a file whose header is not the declared one is
 its own header and mapped by name: declared columns it lacks become null (and are reported),
 columns nobody declared are kept, never dropped, either packed as JSON into the rescued-data
 column or, when additive evolution is allowed, as new string columns. JSON lines are parsed
-to a name -> value map, which gives the same by-name mapping row by row.
+to a name -> value map, which gives the same by-name mapping row by row. Parquet files are read
+by their own schema and their values turned into strings, then mapped by name as CSV is.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
+from pyspark.sql.types import ArrayType, MapType, StructType
 
 from transforms.ingestion import CORRUPT_RECORD, RESCUED_DATA, SOURCE_FILE
 
@@ -76,6 +78,17 @@ def conform_by_name(
     known = {*file_names.values(), CORRUPT_RECORD, SOURCE_FILE}
     extras = {c: F.col(f"`{c}`") for c in by_header.columns if c not in known}
     return by_header.select(*declared, *_extras(extras, new_columns), CORRUPT_RECORD, SOURCE_FILE)
+
+
+def parquet_as_strings(frame: DataFrame) -> DataFrame:
+    """A typed file's columns as raw strings (nested values as JSON), plus corrupt-record and source file."""
+    values = [
+        (F.to_json(F.col(f"`{f.name}`")) if isinstance(f.dataType, (ArrayType, MapType, StructType))
+         else F.col(f"`{f.name}`").cast("string")).alias(f.name)
+        for f in frame.schema.fields
+    ]
+    return frame.select(*values, F.lit(None).cast("string").alias(CORRUPT_RECORD),
+                        F.col("_metadata.file_path").alias(SOURCE_FILE))
 
 
 JSON_MAP = "map<string,string>"
