@@ -17,6 +17,7 @@ import argparse
 import shutil
 from pathlib import Path
 
+from bench import pipeline_spec as spec
 from bench.child import run_child
 from bench.measure import read_records
 from bench.report import Records, pipeline_table, scaling_table, spark_table
@@ -29,8 +30,9 @@ def run_project(rows: int, work: Path, args: argparse.Namespace, master: str = "
                 conf: list[str] = (), env: dict[str, str] | None = None) -> tuple[Records, str]:
     out = work / "project.jsonl"
     command = ["--rows", str(rows), "--work", str(work), "--out", str(out), "--master", master,
-               "--driver-memory", args.driver_memory, *[a for c in conf for a in ("--conf", c)]]
-    status = run_child("bench.pipeline_spark", command, work / "project.log", args.memory_gib,
+               "--driver-memory", args.driver_memory,
+               *[a for c in [*args.conf, *conf] for a in ("--conf", c)]]
+    status = run_child("bench.pipeline_spark", command, work / "project.log", args.project_memory_gib,
                        args.timeout, env)
     return read_records(out), status
 
@@ -57,7 +59,8 @@ def compare(rows: int, args: argparse.Namespace) -> str:
         shutil.rmtree(work, ignore_errors=True)
     return "\n\n".join([
         pipeline_table(rows, project, project_status, pandas, pandas_status),
-        f"project: {project_status}; pandas: {pandas_status}",
+        f"project: {project_status}; pandas: {pandas_status}; rows kept by ingest: project "
+        f"{project.get(spec.INGEST, {}).get('rows_out', '—')}, pandas {pandas.get(spec.INGEST, {}).get('rows_out', '—')}",
         "Spark per stage (REST API):", spark_table(project)])
 
 
@@ -79,7 +82,7 @@ def scaling(rows: int, args: argparse.Namespace) -> str:
         runs, {"local[1]": 1, "local[2]": 2, CLUSTER: 2}, "local[1]", "local[2]"), statuses, *details])
 
 
-def main(argv: list[str] | None = None) -> None:
+def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, nargs="+", default=[1_000_000, 10_000_000])
     parser.add_argument("--scaling", action="store_true",
@@ -87,11 +90,20 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--scaling-rows", type=int, default=1_000_000)
     parser.add_argument("--work", default="/tmp/bench_pipeline")
     parser.add_argument("--driver-memory", default="8g")
-    parser.add_argument("--memory-gib", type=float, default=14.0, help="memory limit of each side's processes")
+    parser.add_argument("--memory-gib", type=float, default=14.0,
+                        help="memory limit of the pandas side's process")
+    parser.add_argument("--project-memory-gib", type=float, default=18.0,
+                        help="memory limit of the project side's processes (driver JVM, Python workers)")
     parser.add_argument("--timeout", type=float, default=3600.0, help="seconds each side may take")
+    parser.add_argument("--conf", action="append", default=[], metavar="KEY=VALUE",
+                        help="extra Spark conf for the project's side (repeatable)")
     parser.add_argument("--skip-pandas", action="store_true")
     parser.add_argument("--keep", action="store_true", help="keep the generated data and tables")
-    args = parser.parse_args(argv)
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse(argv)
     if args.scaling:
         print(scaling(args.scaling_rows, args), flush=True)
         return
