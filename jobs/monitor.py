@@ -89,7 +89,7 @@ def _feature_drift(context: JobContext, batch: Row, reference: DataFrame, config
 
 def _prediction_drift(context: JobContext, batch: Row, reference: DataFrame, config: MonitoringSettings) -> list[Drift]:
     settings = context.settings
-    model = resolve_model(settings, version=batch["model_version"])
+    model = resolve_model(context.spark, settings, version=batch["model_version"])
     expected = apply_model(context.spark, model, reference)
     predictions = context.tables.read(settings.score.output_table).where(F.col(BATCH_ID) == batch[BATCH_ID])
     column = PROBABILITY if PROBABILITY in predictions.columns and PROBABILITY in expected.columns else "prediction"

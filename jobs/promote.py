@@ -12,10 +12,10 @@ import argparse
 import logging
 from typing import Any
 
-import mlflow.spark
 from mlflow.exceptions import MlflowException
 
 from jobs.common.cli import JobContext, run_job
+from jobs.common.model_loading import load_spark_model
 from jobs.common.tracking import client, configure_mlflow, registered_model_name
 from jobs.train import DEFAULT_THRESHOLD, training_metric
 from transforms.modeling.gate import Bound, decide
@@ -38,7 +38,7 @@ def _metrics_on_test_rows(context: JobContext, version: Any) -> dict[str, float]
     use_case = settings.use_case
     test_keys = tables.read(settings.features.output_table).where(f"split = '{TEST}'").select(*use_case.key)
     rows = tables.read(settings.features.input_table).join(test_keys, use_case.key, "left_semi")
-    model = mlflow.spark.load_model(f"models:/{version.name}/{version.version}")
+    model = load_spark_model(context.spark, f"models:/{version.name}/{version.version}")
     threshold = float(version.tags.get("decision_threshold", DEFAULT_THRESHOLD))
     return test_metrics(model.transform(rows), use_case.task, use_case.label, threshold)
 

@@ -25,12 +25,12 @@ from typing import Any
 
 import mlflow
 import mlflow.pyfunc
-import mlflow.spark
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from jobs.common.cli import JobContext, run_job
 from jobs.common.config import Settings
+from jobs.common.model_loading import load_spark_model
 from jobs.common.tables import TableStore
 from jobs.common.tracking import client, configure_mlflow, registered_model_name
 from jobs.common.views import register_views
@@ -69,7 +69,9 @@ class ResolvedModel:
     threshold: float | None
 
 
-def resolve_model(settings: Settings, alias: str | None = None, version: str | None = None) -> ResolvedModel:
+def resolve_model(
+    spark: SparkSession, settings: Settings, alias: str | None = None, version: str | None = None
+) -> ResolvedModel:
     """Resolve the alias once and load that exact version: the alias may move mid-run."""
     configure_mlflow(settings)
     name = registered_model_name(settings)
@@ -82,7 +84,7 @@ def resolve_model(settings: Settings, alias: str | None = None, version: str | N
     uri = f"models:/{name}/{found.version}"
     info = mlflow.models.get_model_info(uri)
     inputs = info.signature.inputs.input_names() if info.signature else []
-    native = mlflow.spark.load_model(uri) if "spark" in info.flavors else None
+    native = load_spark_model(spark, uri) if "spark" in info.flavors else None
     threshold = None
     if settings.use_case.task == "classification":
         threshold = float(found.tags.get(THRESHOLD_TAG, settings.score.threshold))
@@ -102,7 +104,7 @@ def apply_model(spark: SparkSession, model: ResolvedModel, rows: DataFrame) -> D
 def score(context: JobContext, args: argparse.Namespace | None = None) -> dict[str, Any]:
     settings, tables, spark = context.settings, context.tables, context.spark
     config, key = settings.score, settings.use_case.key
-    model = resolve_model(settings, getattr(args, "alias", None), getattr(args, "version", None))
+    model = resolve_model(spark, settings, getattr(args, "alias", None), getattr(args, "version", None))
     batch = _input_batch(context, full=bool(getattr(args, "full", False)))
     scored_at = datetime.now(timezone.utc)
 
@@ -121,7 +123,7 @@ def score(context: JobContext, args: argparse.Namespace | None = None) -> dict[s
         _replace_batch(tables, predictions, config.output_table, batch.batch_id, [SCORING_DATE])
         quarantine = quarantine.unionByName(unpredicted(cached))
     elif tables.has_data(config.output_table):
-        tables.delta_table(config.output_table).delete(F.col(BATCH_ID) == batch.batch_id)
+        tables.delete(config.output_table, f"{BATCH_ID} = '{batch.batch_id}'")
     _replace_batch(tables, _quarantine_rows(quarantine, model.identity, batch.batch_id, scored_at),
                    config.quarantine, batch.batch_id)
     if cached is not None:

@@ -4,7 +4,8 @@ A local Spark Connect server (Delta-enabled, from the pip install) is started an
 PID. The lakehouse (landing files, ingested tables, feature table) is prepared by this test
 process's own classic session: ingestion's streaming foreachBatch needs a Python worker on the
 server (see the README's "Spark Connect" limits). Then the configured built-in estimator is
-fitted and assessed in a separate process whose only Spark is the remote session.
+fitted and assessed, and the score job runs, each in a separate process whose only Spark is the
+remote session.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from jobs.common.cli import job_parser, open_context
 from jobs.features import build_features
 from jobs.generate import generate
 from jobs.ingest import ingest
+from jobs.promote import promote
+from jobs.train import train
 from tests.spark_processes import (
     DELTA_CONF,
     DELTA_PACKAGE,
@@ -105,6 +108,25 @@ def test_a_built_in_estimator_trains_through_connect(connect_url, lakehouse) -> 
     result = json.loads(completed.stdout.strip().splitlines()[-1])
     assert result["session"] == "pyspark.sql.connect.session"
     assert result["model"]["rmse"] < result["baseline"]["rmse"]
+
+
+def test_the_score_job_runs_through_connect(spark, connect_url, lakehouse) -> None:
+    context = open_context(job_parser("train").parse_args(lakehouse))
+    version = train(context)["version"]
+    assert promote(context)["promoted"]  # no champion yet: the gate takes the first passing model
+    completed = subprocess.run(
+        [sys.executable, "-m", "jobs.score", *lakehouse, "--set", f"spark.remote={connect_url}"],
+        cwd=ROOT, env=spark_env(), capture_output=True, text=True, timeout=1200,
+    )
+    assert completed.returncode == 0, without_info(completed.stderr)
+    context.tables.register_all()  # written by the server
+    predictions = context.tables.read("predictions")
+    listings = context.tables.read("listings_silver").count()
+    assert predictions.count() == predictions.select("sale_id").distinct().count() == listings
+    assert [tuple(r) for r in predictions.select("model_version", "model_alias").distinct().collect()] == [
+        (str(version), "champion")]
+    audit = context.tables.read("score_audit").first()
+    assert audit["rows_in"] == audit["rows_scored"] + audit["rows_quarantined"] == listings
 
 
 def test_a_session_factory_with_spark_remote_returns_a_connect_session(connect_url: str) -> None:

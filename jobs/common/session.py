@@ -32,6 +32,11 @@ def get_spark(settings: Settings) -> SparkSession:
     return _local_session(settings)
 
 
+def is_connect(spark: SparkSession) -> bool:
+    """Whether `spark` is a Spark Connect client session (no local JVM, no SparkContext)."""
+    return type(spark).__module__.startswith("pyspark.sql.connect")
+
+
 def _remote_session(url: str) -> SparkSession:
     """A Spark Connect session: no local JVM; tables, Delta and the catalog live on the server."""
     return SparkSession.builder.remote(url).getOrCreate()

@@ -14,9 +14,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from delta.tables import DeltaTable
+from pyspark.errors import AnalysisException
 from pyspark.sql import DataFrame, SparkSession
 
 from jobs.common.config import Settings
+from jobs.common.session import is_connect
 
 
 class TableStore:
@@ -115,6 +117,14 @@ class TableStore:
         metrics = target.history(1).select("operationMetrics").first()["operationMetrics"]
         return {k: int(v) for k, v in metrics.items() if k.startswith("numTarget")}
 
+    def delete(self, table: str, condition: str) -> None:
+        """Delete the rows matching a SQL `condition` (SQL, so it also runs through Spark Connect)."""
+        self.spark.sql(f"DELETE FROM {self._sql_name(table)} WHERE {condition}")
+
+    def _sql_name(self, table: str) -> str:
+        """The table in SQL: its name, or locally its path, which does not depend on the catalog."""
+        return self.qualified(table) if self.managed else f"delta.`{self.location(table)}`"
+
     def has_data(self, table: str) -> bool:
         """Whether `table` holds data at this lakehouse's location, whatever the catalog says."""
         return self._has_data(table)
@@ -123,6 +133,12 @@ class TableStore:
         """Whether the table holds data here; a local catalog entry may point at another root."""
         if self.managed:
             return self.exists(table)
+        if is_connect(self.spark):  # Delta's Python API needs the JVM or a Delta Connect server
+            try:
+                self.spark.sql(f"DESCRIBE DETAIL {self._sql_name(table)}").collect()
+                return True
+            except AnalysisException:
+                return False
         return DeltaTable.isDeltaTable(self.spark, self.location(table))
 
     def version(self, table: str) -> int:
