@@ -50,7 +50,9 @@ from transforms.modeling.tuning import (
     build_evaluator,
     fit_untuned,
     higher_is_better,
+    stable_layout,
     tune,
+    with_folds,
 )
 from transforms.pipeline_builder import FEATURES_COLUMN
 from transforms.split import TEST, TRAIN
@@ -72,6 +74,10 @@ def cluster_parallelism(spark: SparkSession) -> int:
         return 1
 
 
+def task_slots(context: JobContext) -> int:
+    return context.settings.train.parallelism or cluster_parallelism(context.spark)
+
+
 def build_candidates(settings: Settings) -> list[Candidate]:
     use_case, model = settings.use_case, settings.model
     return [
@@ -83,14 +89,15 @@ def build_candidates(settings: Settings) -> list[Candidate]:
 
 
 def training_rows(settings: Settings, features: DataFrame) -> DataFrame:
-    """Training split with the fit label (transformed target) and the early-stopping flag."""
+    """Training split with the fit label (transformed target), the early-stopping flag and the CV fold."""
     use_case, train = settings.use_case, settings.train
     rows = features.where(F.col("split") == TRAIN)
     if settings.model.target_transform != "none":
         rows = rows.withColumn(FIT_LABEL, transformed_label(use_case.label, settings.model.target_transform))
     # Hash of the key, so the same rows stop the boosting on every run.
     bucket = F.pmod(F.xxhash64(*[F.col(c) for c in use_case.key], F.lit(train.seed + 1)), F.lit(10_000))
-    return rows.withColumn(VALIDATION_COLUMN, bucket < int(train.validation_fraction * 10_000))
+    rows = rows.withColumn(VALIDATION_COLUMN, bucket < int(train.validation_fraction * 10_000))
+    return with_folds(rows, use_case.key, train.folds, train.seed + 2)
 
 
 def tune_all(context: JobContext, candidates: list[Candidate], rows: DataFrame) -> list[TuningResult]:
@@ -98,16 +105,23 @@ def tune_all(context: JobContext, candidates: list[Candidate], rows: DataFrame) 
     train, task, label = settings.train, settings.use_case.task, settings.use_case.label
     metric = training_metric(settings)
     evaluator = build_evaluator(task, metric, label)
-    slots = train.parallelism or cluster_parallelism(context.spark)
+    slots = task_slots(context)
     results = []
     for candidate in candidates:
-        if len(candidates) == 1 and len(candidate.param_maps) == 1:
-            results.append(fit_untuned(candidate, rows))
-            continue
+        xgboost = candidate.algorithm.startswith("xgboost")
         # xgboost.spark holds one task slot per worker for the whole fit.
-        workers = candidate.model_stage.getOrDefault("num_workers") if candidate.algorithm.startswith("xgboost") else 1
+        workers = candidate.model_stage.getOrDefault("num_workers") if xgboost else 1
+        # As many partitions as xgboost workers, so xgboost.spark does not repartition (which
+        # would deal rows out in whatever order the shuffle delivers them).
+        laid_out = stable_layout(rows, settings.use_case.key, workers if xgboost else slots).cache()
+        if len(candidates) == 1 and len(candidate.param_maps) == 1:
+            results.append(fit_untuned(candidate, laid_out))
+            laid_out.unpersist()
+            continue
         parallelism = max(1, min(slots // workers, len(candidate.param_maps)))
-        result = tune(candidate, rows, evaluator, train.tuning, train.folds, train.train_ratio, train.seed, parallelism)
+        result = tune(candidate, laid_out, evaluator, train.tuning, train.folds, train.train_ratio, train.seed,
+                      parallelism)
+        laid_out.unpersist()
         log.info("%s: CV %s %.5g ± %.3g with %s", candidate.name, metric, result.best_mean, result.best_std,
                  result.best_params)
         results.append(result)
@@ -217,7 +231,8 @@ def train(context: JobContext, args: argparse.Namespace | None = None) -> dict[s
     metric = training_metric(settings)
     features = tables.read(settings.features.output_table)
     train_rows = training_rows(settings, features).cache()
-    test_rows = features.where(F.col("split") == TEST)
+    # Metrics are sums over the test rows: in a fixed layout, they add up in a fixed order.
+    test_rows = stable_layout(features.where(F.col("split") == TEST), use_case.key, task_slots(context))
     candidates = build_candidates(settings)
 
     configure_mlflow(settings)

@@ -14,6 +14,7 @@ from pyspark.ml.evaluation import (
 )
 from pyspark.ml.tuning import CrossValidator, CrossValidatorModel, TrainValidationSplit
 from pyspark.sql import DataFrame
+from pyspark.sql import functions as F
 
 from transforms.modeling.candidates import Candidate
 
@@ -22,6 +23,27 @@ DEFAULT_METRIC = {"regression": "rmse", "classification": "roc_auc"}
 _REGRESSION = {"rmse": "rmse", "mse": "mse", "mae": "mae", "r2": "r2"}
 _BINARY = {"roc_auc": "areaUnderROC", "pr_auc": "areaUnderPR"}
 _MULTICLASS = {"accuracy": "accuracy", "f1": "f1", "log_loss": "logLoss"}
+FOLD_COLUMN = "_fold"
+
+
+def with_folds(rows: DataFrame, key: list[str], folds: int, seed: int) -> DataFrame:
+    """Add `FOLD_COLUMN`: a cross-validation fold 0..folds-1 from a hash of the key and seed.
+
+    CrossValidator's own folds come from rand(seed), which numbers rows by their position in
+    their partition: the same table written with another layout put other rows in each fold.
+    A hash of the key gives every row the same fold whatever the layout.
+    """
+    return rows.withColumn(FOLD_COLUMN, F.pmod(F.xxhash64(*[F.col(c) for c in key], F.lit(seed)), F.lit(folds)).cast("int"))
+
+
+def stable_layout(rows: DataFrame, key: list[str], partitions: int) -> DataFrame:
+    """The same rows in a layout that depends on the data only: hashed by key, sorted by key.
+
+    Estimators are not invariant to row order: xgboost's row subsampling draws by row index
+    and a train/validation split samples within partitions; so the input's partitioning and
+    order (which follow how the table happened to be written) must not reach them.
+    """
+    return rows.repartition(partitions, *key).sortWithinPartitions(*key)
 
 
 def higher_is_better(metric: str) -> bool:
@@ -63,11 +85,15 @@ def tune(
     seed: int,
     parallelism: int,
 ) -> TuningResult:
-    """Search the candidate's grid on `train_rows` only; refit the best point on all of them."""
+    """Search the candidate's grid on `train_rows` only; refit the best point on all of them.
+
+    Cross-validation uses the folds of `FOLD_COLUMN` when `train_rows` has it (see `with_folds`).
+    """
     common = dict(estimator=candidate.estimator, estimatorParamMaps=candidate.param_maps,
                   evaluator=evaluator, seed=seed, parallelism=parallelism)
     if method == "cross_validation":
-        tuner = CrossValidator(numFolds=folds, **common)
+        fold_col = FOLD_COLUMN if FOLD_COLUMN in train_rows.columns else ""
+        tuner = CrossValidator(numFolds=folds, foldCol=fold_col, **common)
     elif method == "train_validation_split":
         tuner = TrainValidationSplit(trainRatio=train_ratio, **common)
     else:
