@@ -18,6 +18,7 @@ from typing import Any
 import mlflow
 import mlflow.spark
 from mlflow.models import infer_signature
+from pyspark.errors import AnalysisException
 from pyspark.ml import PipelineModel
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
@@ -88,16 +89,33 @@ def build_candidates(settings: Settings) -> list[Candidate]:
     ]
 
 
-def training_rows(settings: Settings, features: DataFrame) -> DataFrame:
-    """Training split with the fit label (transformed target), the early-stopping flag and the CV fold."""
+def training_rows(settings: Settings, features: DataFrame, excluded: DataFrame | None = None) -> DataFrame:
+    """Training split with the fit label (transformed target), the early-stopping flag and the CV fold.
+
+    Rows whose key is in `excluded` are left out (see `excluded_keys`).
+    """
     use_case, train = settings.use_case, settings.train
     rows = features.where(F.col("split") == TRAIN)
+    if excluded is not None:
+        rows = rows.join(excluded, use_case.key, "left_anti")
     if settings.model.target_transform != "none":
         rows = rows.withColumn(FIT_LABEL, transformed_label(use_case.label, settings.model.target_transform))
     # Hash of the key, so the same rows stop the boosting on every run.
     bucket = F.pmod(F.xxhash64(*[F.col(c) for c in use_case.key], F.lit(train.seed + 1)), F.lit(10_000))
     rows = rows.withColumn(VALIDATION_COLUMN, bucket < int(train.validation_fraction * 10_000))
     return with_folds(rows, use_case.key, train.folds, train.seed + 2)
+
+
+def excluded_keys(context: JobContext) -> DataFrame | None:
+    """Keys of the rows `train.exclude` keeps out of training, judged on the raw input table."""
+    settings = context.settings
+    if not settings.train.exclude:
+        return None
+    source = context.tables.read(settings.features.input_table)
+    try:
+        return source.where(settings.train.exclude).select(*settings.use_case.key)
+    except AnalysisException as error:
+        raise ValueError(f"train.exclude {settings.train.exclude!r}: {error}") from None
 
 
 def tune_all(context: JobContext, candidates: list[Candidate], rows: DataFrame) -> list[TuningResult]:
@@ -230,7 +248,8 @@ def train(context: JobContext, args: argparse.Namespace | None = None) -> dict[s
     use_case, model_settings = settings.use_case, settings.model
     metric = training_metric(settings)
     features = tables.read(settings.features.output_table)
-    train_rows = training_rows(settings, features).cache()
+    excluded = excluded_keys(context)
+    train_rows = training_rows(settings, features, excluded).cache()
     # Metrics are sums over the test rows: in a fixed layout, they add up in a fixed order.
     test_rows = stable_layout(features.where(F.col("split") == TEST), use_case.key, task_slots(context))
     candidates = build_candidates(settings)
@@ -250,6 +269,8 @@ def train(context: JobContext, args: argparse.Namespace | None = None) -> dict[s
         mlflow.log_params({"best_candidate": best.candidate.name, "algorithm": best.candidate.algorithm,
                            "target_transform": model_settings.target_transform, "tuning": settings.train.tuning,
                            "folds": settings.train.folds, "seed": settings.train.seed,
+                           "train_exclude": settings.train.exclude or "",
+                           "train_rows": train_rows.count(),
                            **{f"best_{k}": v for k, v in best.best_params.items()}})
         mlflow.log_metrics({f"test_{k}": v for k, v in test_metrics.items() if not math.isnan(v)})
         mlflow.log_metrics({f"baseline_test_{k}": v for k, v in baseline.items() if not math.isnan(v)})

@@ -245,6 +245,9 @@ class TrainSettings(_Strict):
     parallelism: int | None = Field(default=None, gt=0)
     validation_fraction: float = Field(default=0.1, gt=0, lt=1)
     early_stopping_rounds: int = Field(default=20, gt=0)
+    # SQL condition on the feature input table's columns: training rows that match it are not
+    # fitted on (e.g. known bad records); test rows are always assessed.
+    exclude: str | None = None
 
 
 class ValueMatrixSettings(_Strict):
