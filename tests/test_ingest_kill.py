@@ -56,5 +56,9 @@ def test_killed_run_then_rerun_leaves_no_duplicates_and_loses_no_rows(spark, tmp
     silver = context.tables.read("things_silver")
     assert silver.count() == silver.select("id").distinct().count() == total
     audit = context.tables.read("ingest_audit")
-    assert sorted(r["batch_id"] for r in audit.collect()) == list(range(FILES))
+    batches = sorted(r["batch_id"] for r in audit.collect())
+    # Each batch is recorded once; how Spark groups the files into batches after a restart is
+    # its own planning (one CI run under load saw two files in one replayed batch).
+    assert batches == list(range(len(batches)))
+    assert audit.groupBy().sum("files").first()[0] == FILES
     assert audit.groupBy().sum("rows_read", "rows_silver").first()[:] == (total, total)
