@@ -39,6 +39,8 @@ SCORE = "score (no write)"
 SCORE_WRITE = "score + write predictions"
 STAGES = [STARTUP, GENERATE, INGEST, IO_FLOOR, PROFILE, FEATURE_FIT, FEATURE_TRANSFORM,
           TRAIN_LINEAR, TRAIN_XGBOOST, SCORE, SCORE_WRITE]
+# The single-machine side reads the files the project generated.
+PANDAS_SKIPS = {GENERATE}
 # The user's pipeline from landing files to written predictions (generate and the I/O floor
 # are context; scoring without writing is part of scoring with it).
 END_TO_END = [STARTUP, INGEST, PROFILE, FEATURE_FIT, FEATURE_TRANSFORM, TRAIN_LINEAR,
