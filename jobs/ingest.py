@@ -193,14 +193,14 @@ def conform_parquet(spark: SparkSession, batch: DataFrame, source: SourceSetting
     """
     declared = file_names(source)
     files = sorted(row[0] for row in batch.select(SOURCE_FILE).distinct().collect())
-    by_schema: dict[str, list[str]] = {}
+    by_schema: dict[str, tuple[StructType, list[str]]] = {}
     for path in files:
-        by_schema.setdefault(spark.read.parquet(path).schema.json(), []).append(path)
-    reads = []
-    for schema_json, paths in by_schema.items():
-        schema = StructType.fromJson(json.loads(schema_json))
-        frame = spark.read.schema(schema).parquet(*paths)
-        reads.append((paths, schema.fieldNames(), ingestion_drift.parquet_as_strings(frame)))
+        schema = spark.read.parquet(path).schema
+        by_schema.setdefault(schema.json(), (schema, []))[1].append(path)
+    reads = [
+        (paths, schema.fieldNames(), ingestion_drift.parquet_as_strings(spark.read.schema(schema).parquet(*paths)))
+        for schema, paths in by_schema.values()
+    ]
     new_columns = []
     if source.drift.add_new_columns:
         new_columns = list(dict.fromkeys(c for _, names, _ in reads for c in names if c not in declared.values()))
