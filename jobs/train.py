@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import mlflow
-import mlflow.spark
 from mlflow.models import infer_signature
 from pyspark.errors import AnalysisException
 from pyspark.ml import PipelineModel
@@ -25,6 +24,7 @@ from pyspark.sql import functions as F
 
 from jobs.common.cli import JobContext, run_job
 from jobs.common.config import Settings
+from jobs.common.model_loading import log_spark_model, read_pipeline_model
 from jobs.common.tracking import (
     client,
     configure_mlflow,
@@ -224,7 +224,7 @@ def assess(context: JobContext, best: TuningResult, train_rows: DataFrame, test_
 def log_and_register(context: JobContext, best: TuningResult, name: str) -> str:
     """Log the full pipeline (features + model) with signature and input example; register it."""
     settings, tables = context.settings, context.tables
-    feature_model = PipelineModel.load(feature_pipeline_path(context))
+    feature_model = read_pipeline_model(context.spark, feature_pipeline_path(context))
     fitted_stages = best.model.stages if isinstance(best.model, PipelineModel) else [best.model]
     full_model = PipelineModel(stages=[*feature_model.stages, *fitted_stages])
     raw = tables.read(settings.features.input_table)
@@ -232,15 +232,22 @@ def log_and_register(context: JobContext, best: TuningResult, name: str) -> str:
     sample = raw.select([raw[c] for c in inputs]).limit(20)
     # Inferred from the Spark schema, so nullable integer columns keep their declared types.
     signature = infer_signature(sample, full_model.transform(sample).select("prediction"))
-    info = mlflow.spark.log_model(
+    info = log_spark_model(
+        context.spark,
         full_model,
-        artifact_path="model",
+        "model",
+        model_staging(context),
         signature=signature,
         input_example=sample.limit(5).toPandas(),
         pip_requirements=model_pip_requirements(),
         registered_model_name=name,
     )
     return str(info.registered_model_version)
+
+
+def model_staging(context: JobContext) -> str:
+    """Where a Spark Connect server writes the fitted pipeline for this client to log."""
+    return context.settings.mlflow.model_staging or context.tables.location("_models") + "/staging"
 
 
 def train(context: JobContext, args: argparse.Namespace | None = None) -> dict[str, Any]:

@@ -56,6 +56,10 @@ class MlflowSettings(_Strict):
     registry_uri: str | None = None
     artifact_location: str | None = None
     experiment: str
+    # Through Spark Connect the server writes a fitted pipeline here and the client moves it
+    # into the logged model, so both must see this folder as the same local path (one machine,
+    # a shared mount, a Unity Catalog volume). Null: _models/staging under the lakehouse root.
+    model_staging: str | None = None
 
 
 class UseCaseSettings(_Strict):
@@ -499,6 +503,9 @@ def _resolve_local_paths(settings: Settings) -> Settings:
     artifacts = settings.mlflow.artifact_location
     if artifacts and _is_local_path(artifacts):
         mlflow_updates["artifact_location"] = Path(artifacts).resolve().as_uri()
+    staging = settings.mlflow.model_staging
+    if staging and _is_local_path(staging):
+        mlflow_updates["model_staging"] = str(Path(staging).resolve())
     return settings.model_copy(
         update={
             "lakehouse": lakehouse.model_copy(update=updates),

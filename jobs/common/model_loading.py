@@ -1,20 +1,34 @@
-"""Load a registered Spark ML model, also through a Spark Connect session.
+"""Log and load Spark ML models in MLflow, also through a Spark Connect session.
 
-`mlflow.spark.load_model` copies the saved pipeline with the JVM's Hadoop FileSystem, and
-pyspark 4.0's `PipelineModel.load` hands a pipeline of JVM stages to the JVM reader: a Connect
-client has neither. Through Connect the model's files are downloaded by MLflow (plain Python)
-and the pipeline is read stage by stage, each JVM stage through Connect's own ML reader. The
-server reads the files, so client and server must share the path (one machine, or shared
-storage); on Databricks, MLflow's own loader goes through a Unity Catalog volume instead.
+`mlflow.spark` copies a saved pipeline between Spark's file system and the client's with the
+JVM's Hadoop FileSystem, and pyspark 4.0's `PipelineModel.load` hands a pipeline of JVM stages
+to the JVM reader: a Connect client has neither. Through Connect:
+
+- logging: the server writes the fitted pipeline into a staging folder, the client moves it
+  into the model's `sparkml/` folder and MLflow's own spark-flavor code writes the rest (MLmodel
+  with the spark and python_function flavors, requirements, signature, input example); MLflow
+  then logs and registers the folder as it does for a classic session.
+- loading: MLflow downloads the model's files (plain Python) and the pipeline is read stage by
+  stage, each JVM stage through Connect's own ML reader.
+
+The server reads and writes these files, so client and server must see the same paths (one
+machine, shared storage, a Unity Catalog volume). Inside a Databricks runtime, MLflow's own
+code goes through a Unity Catalog volume instead.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
+import uuid
+from typing import Any
+from urllib.parse import urlparse
 
 import mlflow
 import mlflow.spark
+from mlflow.models import Model
+from mlflow.models.model import ModelInfo
 from pyspark.ml import PipelineModel
 from pyspark.ml.pipeline import PipelineSharedReadWrite
 from pyspark.ml.util import DefaultParamsReader
@@ -26,12 +40,76 @@ from jobs.common.session import is_connect
 SPARK_MODEL_FOLDER = "sparkml"
 
 
+def _on_databricks() -> bool:
+    return "DATABRICKS_RUNTIME_VERSION" in os.environ
+
+
+def log_spark_model(spark: SparkSession, model: PipelineModel, artifact_path: str, staging: str,
+                    **log_model_args: Any) -> ModelInfo:
+    """`mlflow.spark.log_model(model, artifact_path, **log_model_args)` that also works through Connect.
+
+    `staging` is the folder a Connect server writes the pipeline to (see the module docstring);
+    a classic session does not use it.
+    """
+    if not is_connect(spark):
+        return mlflow.spark.log_model(model, artifact_path=artifact_path, **log_model_args)
+    if _on_databricks():
+        # Serverless and shared clusters: MLflow stages the pipeline in a Unity Catalog volume.
+        return mlflow.spark.log_model(model, artifact_path=artifact_path, dfs_tmpdir=staging, **log_model_args)
+    # What mlflow.spark.log_model does for a local artifact store, with a flavor whose pipeline
+    # the server writes. Serving-input validation would load the model with mlflow.spark
+    # (JVM needed): the score job's load through Connect is what we check instead.
+    return Model._log_v2(artifact_path=artifact_path, flavor=_ServerWrittenSparkFlavor(staging),
+                         spark_model=model, validate_serving_input=False, **log_model_args)
+
+
+class _ServerWrittenSparkFlavor:
+    """The `flavor` argument of MLflow's `Model._log_v2`: mlflow.spark's model layout, with the
+    pipeline written by a Spark Connect server into `staging` and moved into the model folder."""
+
+    def __init__(self, staging: str) -> None:
+        self.staging = staging
+        self.local_staging = _client_path(staging)
+
+    def save_model(self, spark_model: PipelineModel, path: str, mlflow_model: Model, **flavor_args: Any) -> None:
+        folder = uuid.uuid4().hex
+        staged, local_staged = f"{self.staging.rstrip('/')}/{folder}", os.path.join(self.local_staging, folder)
+        os.makedirs(path, exist_ok=True)
+        try:
+            spark_model.write().save(staged)
+            shutil.move(local_staged, os.path.join(path, SPARK_MODEL_FOLDER))
+        finally:
+            shutil.rmtree(local_staged, ignore_errors=True)
+        mlflow.spark._save_model_metadata(
+            dst_dir=path, spark_model=spark_model, mlflow_model=mlflow_model, conda_env=None, code_paths=None,
+            signature=flavor_args.get("signature"), input_example=flavor_args.get("input_example"),
+            pip_requirements=flavor_args.get("pip_requirements"),
+            extra_pip_requirements=flavor_args.get("extra_pip_requirements"),
+        )
+
+
+def _client_path(path: str) -> str:
+    """`path` as this client reads it: a local folder, also when written as a file: URI."""
+    parsed = urlparse(path)
+    if parsed.scheme not in ("", "file"):
+        raise ValueError(f"mlflow.model_staging {path!r}: through Spark Connect the client moves the pipeline the "
+                         "server wrote, so the staging folder must be a local path both see (a local or mounted "
+                         f"folder, a /Volumes/... path), not a {parsed.scheme}: URI")
+    return parsed.path if parsed.scheme else path
+
+
 def load_spark_model(spark: SparkSession, uri: str) -> PipelineModel:
     """The fitted pipeline of the MLflow model at `uri`, in this session."""
-    if not is_connect(spark) or "DATABRICKS_RUNTIME_VERSION" in os.environ:
+    if not is_connect(spark) or _on_databricks():
         return mlflow.spark.load_model(uri)
+    # Not removed after reading: some stages read their data lazily (ImputerModel's surrogates).
     local = mlflow.artifacts.download_artifacts(artifact_uri=uri, dst_path=tempfile.mkdtemp(prefix="model-"))
     return load_pipeline_model(spark, os.path.join(local, SPARK_MODEL_FOLDER))
+
+
+def read_pipeline_model(spark: SparkSession, path: str) -> PipelineModel:
+    """`PipelineModel.load(path)`, also through Connect (see `load_pipeline_model`)."""
+    return load_pipeline_model(spark, path) if is_connect(spark) else PipelineModel.load(path)
 
 
 def load_pipeline_model(spark: SparkSession, path: str) -> PipelineModel:
