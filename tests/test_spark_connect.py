@@ -1,28 +1,30 @@
-"""Training through Spark Connect, the protocol Databricks Connect and serverless use.
+"""Training and scoring through Spark Connect, the protocol Databricks Connect and serverless use.
 
 A local Spark Connect server (Delta-enabled, from the pip install) is started and stopped by
 PID. The lakehouse (landing files, ingested tables, feature table) is prepared by this test
 process's own classic session: ingestion's streaming foreachBatch needs a Python worker on the
-server (see the README's "Spark Connect" limits). Then the configured built-in estimator is
-fitted and assessed, and the score job runs, each in a separate process whose only Spark is the
-remote session.
+server (see the README's "Spark Connect" limits). Then the train job and the score job run,
+each in a separate process whose only Spark is the remote session.
 """
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 from pathlib import Path
 
+import mlflow
+import mlflow.spark
 import pytest
+from mlflow.entities.model_registry import ModelVersion
 
-from jobs.common.cli import job_parser, open_context
+from jobs.common.cli import JobContext, job_parser, open_context
+from jobs.common.tracking import client, configure_mlflow, registered_model_name
 from jobs.features import build_features
 from jobs.generate import generate
 from jobs.ingest import ingest
 from jobs.promote import promote
-from jobs.train import train
+from jobs.train import model_staging
 from tests.spark_processes import (
     DELTA_CONF,
     DELTA_PACKAGE,
@@ -79,40 +81,46 @@ def lakehouse(spark, workdir: Path) -> list[str]:
     return arguments
 
 
-FIT_BUILT_IN_ESTIMATOR = """
-import json, sys
-from pyspark.sql import functions as F
-from jobs.common.cli import job_parser, open_context
-from transforms.metrics import baseline_metrics, evaluate
-from transforms.models import build_estimator
-
-context = open_context(job_parser("fit").parse_args(sys.argv[1:]))
-settings, use_case = context.settings, context.settings.use_case
-features = context.tables.read(settings.features.output_table)
-train, test = features.where(F.col("split") == "train"), features.where(F.col("split") == "test")
-estimator = build_estimator(settings.model.algorithm, use_case.task, settings.model.params,
-                            "features", use_case.label)
-model = estimator.fit(train)
-print(json.dumps({"session": type(context.spark).__module__,
-                  "model": evaluate(model.transform(test), use_case.task, use_case.label),
-                  "baseline": baseline_metrics(train, test, use_case.task, use_case.label)}))
-"""
+@pytest.fixture(scope="module")
+def classic_context(spark, lakehouse) -> JobContext:
+    """This process's classic session on the same lakehouse and MLflow store."""
+    context = open_context(job_parser("check").parse_args(lakehouse))
+    configure_mlflow(context.settings)
+    return context
 
 
-def test_a_built_in_estimator_trains_through_connect(connect_url, lakehouse) -> None:
+@pytest.fixture(scope="module")
+def trained_through_connect(connect_url, lakehouse, classic_context) -> ModelVersion:
+    """The train job, run through the Connect server: the model version it registered."""
     completed = subprocess.run(
-        [sys.executable, "-c", FIT_BUILT_IN_ESTIMATOR, *lakehouse, "--set", f"spark.remote={connect_url}"],
+        [sys.executable, "-m", "jobs.train", *lakehouse, "--set", f"spark.remote={connect_url}"],
         cwd=ROOT, env=spark_env(), capture_output=True, text=True, timeout=1200,
     )
     assert completed.returncode == 0, without_info(completed.stderr)
-    result = json.loads(completed.stdout.strip().splitlines()[-1])
-    assert result["session"] == "pyspark.sql.connect.session"
-    assert result["model"]["rmse"] < result["baseline"]["rmse"]
+    settings = classic_context.settings
+    return client().get_model_version_by_alias(registered_model_name(settings), settings.model.challenger_alias)
 
 
-def test_the_score_job_runs_through_connect(spark, connect_url, lakehouse) -> None:
-    context = open_context(job_parser("train").parse_args(lakehouse))
-    version = train(context)["version"]
+def test_the_train_job_fits_logs_and_registers_a_built_in_estimator_through_connect(
+    classic_context, trained_through_connect
+) -> None:
+    settings, version = classic_context.settings, trained_through_connect
+    run = client().get_run(version.run_id)
+    assert run.data.params["algorithm"] == settings.model.algorithm == "random_forest_regressor"
+    assert run.data.metrics["test_rmse"] < run.data.metrics["baseline_test_rmse"]
+    uri = f"models:/{version.name}/{version.version}"
+    assert set(mlflow.models.get_model_info(uri).flavors) == {"spark", "python_function"}
+    # The server wrote the pipeline into the staging folder; the job moved it into the model.
+    staging = Path(model_staging(classic_context))
+    assert staging.is_dir() and not any(staging.iterdir())
+    # Logged through Connect, loaded by MLflow's own loader in a classic session.
+    listings = classic_context.tables.read("listings_silver")
+    predictions = mlflow.spark.load_model(uri).transform(listings)
+    assert predictions.where("prediction IS NOT NULL").count() == listings.count()
+
+
+def test_the_score_job_runs_through_connect(classic_context, connect_url, lakehouse, trained_through_connect) -> None:
+    context = classic_context
     assert promote(context)["promoted"]  # no champion yet: the gate takes the first passing model
     completed = subprocess.run(
         [sys.executable, "-m", "jobs.score", *lakehouse, "--set", f"spark.remote={connect_url}"],
@@ -124,7 +132,7 @@ def test_the_score_job_runs_through_connect(spark, connect_url, lakehouse) -> No
     listings = context.tables.read("listings_silver").count()
     assert predictions.count() == predictions.select("sale_id").distinct().count() == listings
     assert [tuple(r) for r in predictions.select("model_version", "model_alias").distinct().collect()] == [
-        (str(version), "champion")]
+        (str(trained_through_connect.version), "champion")]
     audit = context.tables.read("score_audit").first()
     assert audit["rows_in"] == audit["rows_scored"] + audit["rows_quarantined"] == listings
 
