@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import math
 
 import pytest
@@ -10,7 +11,7 @@ from pyspark.sql import functions as F
 
 from jobs.monitor import main as monitor_main
 from jobs.monitor import monitor
-from jobs.score import score
+from jobs.score import STATS_COLUMNS_PROPERTY, score
 from tests.scoring_fixtures import (
     SECOND_BATCH,
     context_for,
@@ -60,6 +61,35 @@ def test_rerun_of_a_batch_replaces_it(context, registry) -> None:
     assert row["prediction"] == pytest.approx(2050.0, rel=1e-3)  # 10 * 200 + 50 (north)
     assert (row["model_version"], row["model_alias"], row["neighborhood"]) == (registry[1], "champion", "north")
     assert row["scoring_date"] == row["scored_at"].date()
+
+
+def _file_statistics(spark, location: str) -> list[dict]:
+    """The per-file statistics of the table's live files, as Delta recorded them in its log."""
+    log = spark.read.json(f"{location}/_delta_log/*.json").where("add IS NOT NULL")
+    return [json.loads(r["stats"]) for r in log.select("add.stats").collect()]
+
+
+def test_predictions_carry_statistics_only_on_the_columns_that_skip_files(context, spark) -> None:
+    writers = "spark.sql.maxConcurrentOutputFileWriters"
+    spark.conf.set(writers, "0")
+    try:
+        score(context, _args())
+        assert spark.conf.get(writers) == "0"  # the scoring write's setting does not leak
+    finally:
+        spark.conf.unset(writers)
+    name = context.tables.qualified("predictions")
+    detail = spark.sql(f"DESCRIBE DETAIL {name}").first()
+    assert detail["properties"][STATS_COLUMNS_PROPERTY] == "sale_id,batch_id,scored_at"
+    assert detail["partitionColumns"] == ["scoring_date"]
+    assert set(_file_statistics(spark, context.tables.location("predictions"))[-1]["minValues"]) == {
+        "sale_id", "batch_id", "scored_at"}
+
+    # A table written before the property existed gets it on its next batch.
+    spark.sql(f"ALTER TABLE {name} UNSET TBLPROPERTIES ('{STATS_COLUMNS_PROPERTY}')")
+    score(context, _args())
+    assert spark.sql(f"DESCRIBE DETAIL {name}").first()["properties"][STATS_COLUMNS_PROPERTY] == (
+        "sale_id,batch_id,scored_at")
+    assert context.tables.read("predictions").count() == 4
 
 
 def test_incremental_run_scores_only_new_and_changed_rows(context, spark) -> None:
