@@ -4,12 +4,20 @@ Generates ``--rows`` house sales into a Delta table, fits the same random forest
 depth and inputs) in Spark ML and in scikit-learn on 20,000 rows, then times, each from the
 Delta input to a written output:
 
-* native: ``PipelineModel.transform`` shaped into the prediction table, written to Delta
-  partitioned by scoring date (what ``jobs.score`` does);
-* spark_udf: the same model logged to MLflow and applied with ``mlflow.pyfunc.spark_udf``;
+* I/O floor: a plain Delta -> Delta copy of the same rows (all 14 input columns);
+* native: ``PipelineModel.transform`` shaped into the prediction table and written by
+  ``jobs.score.write_predictions`` (the job's own write: Delta, partitioned by scoring date,
+  statistics on the skipping columns);
+* score job: ``jobs.score.score`` end to end with the model registered in MLflow: input
+  screening, the cached scored batch, predictions, quarantine, the counts that reconcile them,
+  audit row and views (what users run; ``--skip-job`` leaves it out);
 * pandas + scikit-learn: the input's Parquet files read with pandas, ``predict``, written to
   Parquet, in this one process;
-* I/O floor: a plain Delta -> Delta copy of the same rows.
+* spark_udf: the same model applied with ``mlflow.pyfunc.spark_udf``.
+
+Before the timed runs both Spark paths run once on a small slice, so that neither pays the
+JVM's warm-up (the first path timed used to). Each Spark line also gives the task seconds of
+its jobs (REST API): under load they show the work apart from the wait for a core.
 
 Run::
 
@@ -42,15 +50,26 @@ from sklearn.impute import SimpleImputer
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OrdinalEncoder
 
-from jobs.common.config import load_settings
+from bench.spark_metrics import jobs_since, last_job_id
+from jobs.common.cli import JobContext
+from jobs.common.config import Settings, load_settings
 from jobs.common.session import get_spark
-from jobs.common.tracking import model_pip_requirements
-from transforms.scoring import SCORING_DATE, ModelIdentity, prediction_table
+from jobs.common.tables import TableStore
+from jobs.common.tracking import (
+    client,
+    configure_mlflow,
+    model_pip_requirements,
+    registered_model_name,
+)
+from jobs.score import score, write_predictions
+from transforms.scoring import ModelIdentity, prediction_table
 from transforms.synthetic import house_sales
 
 NUMERIC = ["living_area", "lot_area", "year_built", "bedrooms", "bathrooms", "overall_quality", "garage_cars"]
 TREES, DEPTH, TRAIN_ROWS = 20, 8, 20_000
 IDENTITY = ModelIdentity("bench_price", "1", "champion", "bench")
+KEY, PASS_THROUGH = ["sale_id"], ["neighborhood"]
+WARM_UP_ROWS = 50_000
 
 
 def spark_model(train: DataFrame) -> PipelineModel:
@@ -72,31 +91,63 @@ def sklearn_model(train: pd.DataFrame):
     return make_pipeline(columns, forest).fit(train[[*NUMERIC, "neighborhood"]], train["sale_price"])
 
 
-def timed(label: str, rows: int, run: Callable[[], None]) -> float:
+def timed(label: str, rows: int, run: Callable[[], None], spark: SparkSession | None = None) -> float:
+    before = last_job_id(spark) if spark is not None else -1
     start = time.perf_counter()
     run()
     seconds = time.perf_counter() - start
-    print(f"{label:<24} {rows:>10,} rows {seconds:>8.1f} s {rows / seconds:>12,.0f} rows/s", flush=True)
+    work = jobs_since(spark, before) if spark is not None else {}
+    tasks = f"  task {work['task_seconds']:7.1f} s in {work['jobs']} jobs" if work else ""
+    print(f"{label:<24} {rows:>10,} rows {seconds:>8.1f} s {rows / seconds:>12,.0f} rows/s{tasks}", flush=True)
     return rows / seconds
 
 
-def write_predictions(scored: DataFrame, path: str) -> None:
-    table = prediction_table(scored, ["sale_id"], IDENTITY, datetime.now(timezone.utc), ["neighborhood"], "bench")
-    table.write.format("delta").mode("overwrite").partitionBy(SCORING_DATE).save(path)
+def write_predictions_of(tables: TableStore, scored: DataFrame, table: str) -> None:
+    """The prediction table of `scored`, written the way jobs.score writes it."""
+    predictions = prediction_table(scored, KEY, IDENTITY, datetime.now(timezone.utc), PASS_THROUGH, "bench")
+    write_predictions(tables, predictions, table, "bench", KEY)
 
 
-def run(spark: SparkSession, rows: int, work: Path, skip_udf: bool) -> None:
+def register(native: PipelineModel, settings: Settings) -> str:
+    """Log and register the fitted pipeline as the champion; return its URI.
+
+    Without a signature: spark_udf would enforce one inferred from a sample, and the input's
+    integer columns hold nulls.
+    """
+    configure_mlflow(settings)
+    name = registered_model_name(settings)
+    with mlflow.start_run():
+        info = mlflow.spark.log_model(native, artifact_path="model", pip_requirements=model_pip_requirements(),
+                                      registered_model_name=name)
+    client().set_registered_model_alias(name, "champion", str(info.registered_model_version))
+    return info.model_uri
+
+
+def run(spark: SparkSession, settings: Settings, rows: int, work: Path, skip_udf: bool, skip_job: bool) -> None:
+    tables = TableStore(spark, settings)
     inputs = str(work / "input")
     house_sales(spark, rows, seed=3, partitions=8, labelled=False).write.format("delta").mode("overwrite").save(inputs)
     train = house_sales(spark, TRAIN_ROWS, seed=4, partitions=2).select(*NUMERIC, "neighborhood", "sale_price")
     native = spark_model(train)
     forest = sklearn_model(train.toPandas())  # 20,000 training rows, not the scored data
     source = spark.read.format("delta").load(inputs)
+    model_uri = register(native, settings)
+
+    warm = source.limit(WARM_UP_ROWS)
+    warm.write.format("delta").mode("overwrite").save(str(work / "warm_copy"))
+    write_predictions_of(tables, native.transform(warm), "warm_predictions")
     print(f"\n== {rows:,} rows, random forest {TREES} trees depth {DEPTH}, {spark.sparkContext.master} ==")
 
     floor = timed("I/O floor (Delta copy)", rows, lambda: source.write.format("delta").mode("overwrite").save(
-        str(work / "copy")))
-    speed = timed("native Spark ML", rows, lambda: write_predictions(native.transform(source), str(work / "native")))
+        str(work / f"copy_{rows}")), spark)
+    speed = timed("native Spark ML", rows,
+                  lambda: write_predictions_of(tables, native.transform(source), f"native_{rows}"), spark)
+    if not skip_job:
+        source.write.format("delta").mode("overwrite").save(tables.location(settings.score.input_table))
+        tables.register_all()
+        context = JobContext(settings, spark, tables)
+        timed("score job (jobs.score)", rows,
+              lambda: score(context, argparse.Namespace(alias=None, version=None, full=True)), spark)
     files = source.inputFiles()
 
     def pandas_sklearn() -> None:
@@ -108,12 +159,9 @@ def run(spark: SparkSession, rows: int, work: Path, skip_udf: bool) -> None:
     print(f"native / I/O floor: {floor / speed:.2f}x the floor's time; native / pandas: {speed / pandas_speed:.2f}x")
     # Last: 11-15x slower than native, it would hold up the figures above.
     if not skip_udf:
-        mlflow.set_tracking_uri(f"sqlite:///{work}/mlflow.db")
-        with mlflow.start_run():
-            info = mlflow.spark.log_model(native, artifact_path="model", pip_requirements=model_pip_requirements())
-        predict = mlflow.pyfunc.spark_udf(spark, info.model_uri, result_type="double", env_manager="local")
+        predict = mlflow.pyfunc.spark_udf(spark, model_uri, result_type="double", env_manager="local")
         udf_scored = source.withColumn("prediction", predict(F.struct(*[F.col(c) for c in [*NUMERIC, "neighborhood"]])))
-        timed("mlflow spark_udf", rows, lambda: write_predictions(udf_scored, str(work / "udf")))
+        timed("mlflow spark_udf", rows, lambda: write_predictions_of(tables, udf_scored, f"udf_{rows}"), spark)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -122,16 +170,21 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--master", default="local[2]")
     parser.add_argument("--driver-memory", default="4g")
     parser.add_argument("--skip-udf", action="store_true", help="leave out the (slow) spark_udf path")
+    parser.add_argument("--skip-job", action="store_true", help="leave out the score job end to end")
     args = parser.parse_args(argv)
     work = Path(tempfile.mkdtemp(prefix="bench_score_"))
     settings = load_settings("house_sales", overrides=[
-        f"lakehouse.root={work}", f"spark.master={args.master}",
+        f"lakehouse.root={work}", f"lakehouse.landing={work}/landing", f"spark.master={args.master}",
         f"spark.conf[spark.driver.memory]={args.driver_memory}",
+        "spark.conf[spark.ui.enabled]=true", "spark.conf[spark.ui.port]=0",
+        f"mlflow.tracking_uri=sqlite:///{work}/mlflow.db", f"mlflow.artifact_location={work}/mlartifacts",
+        # The generated rows have no ingestion time: each run scores the whole input table.
+        "score.incremental.mode=none", f"score.pass_through={PASS_THROUGH}",
     ])
     spark = get_spark(settings)
     try:
         for rows in args.rows:
-            run(spark, rows, work, args.skip_udf)
+            run(spark, settings, rows, work, args.skip_udf, args.skip_job)
     finally:
         spark.stop()
         shutil.rmtree(work, ignore_errors=True)
