@@ -22,6 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 
+from bench.spark_metrics import jobs_since, last_job_id
 from jobs.common.config import load_settings
 from jobs.common.session import get_spark
 from transforms.profiling import profile_frame
@@ -69,26 +70,38 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=10_000_000)
     parser.add_argument("--partitions", type=int, default=8)
     parser.add_argument("--path", default=None, help="where to write the table (default: a temp dir)")
+    parser.add_argument("--reuse", action="store_true",
+                        help="profile the Parquet table already at --path instead of writing it again")
     args = parser.parse_args()
+    if args.reuse and not (args.path and Path(args.path).is_dir()):
+        parser.error("--reuse needs --path naming a table written by an earlier run")
     settings = load_settings("house_sales", overrides=[
         f"lakehouse.root={tempfile.gettempdir()}/bench_profile",
-        "spark.conf[spark.sql.shuffle.partitions]=8"])
+        "spark.conf[spark.sql.shuffle.partitions]=8",
+        "spark.conf[spark.ui.enabled]=true", "spark.conf[spark.ui.port]=0"])
     spark = get_spark(settings)
     path = args.path or tempfile.mkdtemp(prefix="bench_profile_") + "/table"
 
     started = time.perf_counter()
-    generated_table(spark, args.rows, args.partitions).write.mode("overwrite").parquet(path)
+    if not args.reuse:
+        generated_table(spark, args.rows, args.partitions).write.mode("overwrite").parquet(path)
     generate_seconds = time.perf_counter() - started
     table = spark.read.parquet(path)
 
+    before = last_job_id(spark)
     started = time.perf_counter()
     profile = profile_frame(table, "bench", target="target", task="classification")
     profile_seconds = time.perf_counter() - started
+    spark_side = jobs_since(spark, before)
     columns = len(profile.columns)
     print(f"rows: {profile.rows:,}  columns: {columns} (incl. target)  partitions: {args.partitions}")
-    print(f"generate + write Parquet: {generate_seconds:.1f} s")
+    print(f"generate + write Parquet: {'reused ' + path if args.reuse else f'{generate_seconds:.1f} s'}")
     print(f"profile: {profile_seconds:.1f} s  passes: {profile.passes} ({', '.join(profile.pass_names)})"
           f"  Spark jobs: {profile.spark_jobs}")
+    print("pass seconds: " + ", ".join(
+        f"{name} {seconds:.1f}" for name, seconds in zip(profile.pass_names, profile.pass_seconds, strict=True)))
+    print(f"Spark task time: {spark_side['task_seconds']:.1f} s in {spark_side['tasks']} tasks; "
+          f"shuffle written {spark_side['shuffle_write_bytes'] / 1e6:.1f} MB")
     print(f"throughput: {profile.rows * columns / profile_seconds / 1e6:.1f} M values/s")
     strongest = max((c for c in profile.columns if c.target_score is not None),
                     key=lambda c: abs(c.target_score - 0.5))

@@ -7,6 +7,7 @@ includes the jobs adaptive query execution adds for shuffle stages.
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Callable
 from typing import TypeVar
@@ -23,6 +24,7 @@ class PassCounter:
         self._context = spark.sparkContext
         self.group = f"profile-{uuid.uuid4().hex[:12]}"
         self.pass_names: list[str] = []
+        self.pass_seconds: list[float] = []
 
     def collect(self, df: DataFrame, name: str) -> list[Row]:
         """One pass: run `df` (whose result is small) and return its rows."""
@@ -31,6 +33,7 @@ class PassCounter:
     def run(self, name: str, action: Callable[[], T]) -> T:
         """One pass: call `action`, which runs one Spark action over the source."""
         self._context.setJobGroup(self.group, f"profile pass {len(self.pass_names) + 1}: {name}")
+        started = time.perf_counter()
         try:
             result = action()
         finally:
@@ -38,6 +41,7 @@ class PassCounter:
             self._context.setLocalProperty("spark.jobGroup.id", None)
             self._context.setLocalProperty("spark.job.description", None)
         self.pass_names.append(name)
+        self.pass_seconds.append(time.perf_counter() - started)
         return result
 
     @property

@@ -1,15 +1,16 @@
-"""Profile any DataFrame in two passes, whatever its number of columns.
+"""Profile any DataFrame in three passes, whatever its number of columns.
 
-Pass 1 (`summary`) is one grouped aggregation over a stacked frame; pass 2 (`distributions`)
-one grouped count over another, placed by what pass 1 learned (ranges, quartiles); pass 3
-(`correlation`) one Gramian aggregation of the numeric columns. Nothing is cached and no row
-of the source reaches the driver: only the aggregates of each pass do.
-"""
+Pass 1 (`summary`) sketches quantiles and distinct counts in one grouped aggregation over a
+stacked frame; pass 2 (`distributions`) counts and sums over another stacked frame, placed by
+what pass 1 learned (ranges, quartiles, medians): counts, moments, histograms, outliers, score
+bins, levels and target sums; pass 3 (`correlation`) one Gramian aggregation of the numeric
+columns, centred by the means of pass 2. Nothing is cached and no row of the source reaches
+the driver: only the aggregates of each pass do."""
 
 from __future__ import annotations
 
-import math
 import uuid
+from collections import defaultdict
 from datetime import datetime, timezone
 from typing import Any
 
@@ -25,6 +26,7 @@ from transforms.profiling.columns import (
     prepare,
     profiled_columns,
 )
+from transforms.profiling.moments import PowerSums, pearson, sample_skewness
 from transforms.profiling.passes import PassCounter
 from transforms.profiling.result import ColumnProfile, TableProfile
 from transforms.profiling.settings import REPORTED_QUANTILES, ProfileSettings
@@ -56,26 +58,29 @@ def profile_frame(
     counter = PassCounter(df.sparkSession)
     prepared = prepare(df, profiled, target)
 
-    summaries = summary.by_column(
+    sketches = summary.by_column(
         counter.collect(summary.summary_query(prepared, profiled, settings, target is not None),
-                        "summary"), profiled)
-    if not summaries:
+                        "summary"), settings)
+    if not sketches:
         raise ValueError(f"table {source_table} has no rows to profile")
-    totals = summaries[0]  # target figures and row count are the same in every column's row
+    totals = sketches[summary.TARGET_INDEX]  # the row count, and the target's range and median
     binary = task == "classification" and _is_binary(totals)
     probabilities = settings.quantile_probabilities
     bounds = {
         c.index: b for c in profiled if c.kind == NUMERIC
-        if (b := dist.numeric_bounds(summaries[c.index], probabilities)) is not None
+        if (b := dist.numeric_bounds(sketches[c.index], probabilities)) is not None
     }
-    query = dist.distribution_query(prepared, profiled, bounds, settings, target is not None, binary)
-    second = dist.by_column(counter.collect(query, "distributions")) if query is not None else {}
-    pairs = _correlations(counter, prepared, [c for c in profiled if c.index in bounds], summaries)
+    target_shift = None if target is None else _median(totals, probabilities)
+    query = dist.distribution_query(prepared, profiled, bounds, settings, target_shift, binary)
+    counts = dist.by_column(counter.collect(query, "distributions"), settings)
+    sums = {i: _power_sums(b, counts[i]) for i, b in bounds.items()}
+    numeric = [c for c in profiled if c.index in bounds]
+    pairs = _correlations(counter, prepared, numeric, {i: s.mean for i, s in sums.items()})
 
-    context = _TargetContext(target, task if target else None, binary, totals)
+    context = _TargetContext(target, task if target else None, binary, counts[profiled[0].index])
     column_profiles = [
-        _column_profile(c, summaries[c.index], second.get(c.index, {}), totals["rows"], settings,
-                        context, (roles or {}).get(c.name, []), pairs)
+        _column_profile(c, sketches.get(c.index, {}), counts[c.index], sums.get(c.index),
+                        totals["rows"], settings, context, (roles or {}).get(c.name, []), pairs)
         for c in profiled
     ]
     return TableProfile(
@@ -83,117 +88,131 @@ def profile_frame(
         run_id=run_id or uuid.uuid4().hex, profiled_at=datetime.now(timezone.utc),
         rows=totals["rows"], target=target, task=context.task, passes=counter.passes,
         pass_names=counter.pass_names, spark_jobs=counter.spark_jobs, settings=settings,
-        columns=column_profiles,
+        columns=column_profiles, pass_seconds=counter.pass_seconds,
     )
 
 
 def _is_binary(totals: dict[str, Any]) -> bool:
-    return totals["target_count"] > 0 and {totals["target_min"], totals["target_max"]} <= {0.0, 1.0}
+    return totals["quantiles"] is not None and {totals["min"], totals["max"]} <= {0.0, 1.0}
+
+
+def _median(sketches: dict[str, Any], probabilities: list[float]) -> float:
+    if sketches["quantiles"] is None:
+        return 0.0  # no value to shift
+    return float(dict(zip(probabilities, sketches["quantiles"], strict=True))[0.5])
+
+
+def _power_sums(bounds: dist.NumericBounds, counts: dist.ColumnCounts) -> PowerSums:
+    groups = [g for _, g in counts.groups]
+    return PowerSums(bounds.shift, counts.count, *(sum(g[k] for g in groups) for k in ("s1", "s2", "s3")))
 
 
 def _correlations(counter: PassCounter, prepared: DataFrame, numeric: list[ProfiledColumn],
-                  summaries: dict[int, dict[str, Any]]) -> dict[tuple[str, str], float]:
+                  means: dict[int, float]) -> dict[tuple[str, str], float]:
     if len(numeric) < 2:
         return {}
-    vectors = correlation.centred_vectors(prepared, numeric, {c.index: summaries[c.index]["mean"] for c in numeric})
+    vectors = correlation.centred_vectors(prepared, numeric, means)
     return counter.run("correlation", lambda: correlation.correlation_pairs(vectors, numeric))
 
 
 class _TargetContext:
-    def __init__(self, name: str | None, task: str | None, binary: bool, totals: dict[str, Any]):
+    def __init__(self, name: str | None, task: str | None, binary: bool, counts: dist.ColumnCounts):
+        # Every column's groups cover every row once: any column's totals are the target's.
         self.name, self.task, self.binary = name, task, binary
-        variance, count = totals["target_var"], totals["target_count"]
-        self.total_ss = variance * (count - 1) if variance is not None and count > 1 else None
-
-
-def _clean(value: Any) -> Any:
-    return None if isinstance(value, float) and math.isnan(value) else value
+        count = counts.t_n
+        self.total_ss = (counts.ts2 - counts.ts1 ** 2 / count
+                         if name is not None and count > 1 and counts.ts2 is not None else None)
 
 
 def _pct(part: float | None, whole: int) -> float | None:
     return 100.0 * part / whole if whole and part is not None else None
 
 
-def _column_profile(column: ProfiledColumn, stats: dict[str, Any], counts: dict[str, list[dict]],
-                    rows: int, settings: ProfileSettings, target: _TargetContext, roles: list[str],
+def _mean(total: float | None, count: int) -> float | None:
+    return (total or 0.0) / count if count else None
+
+
+def _column_profile(column: ProfiledColumn, sketches: dict[str, Any], counts: dist.ColumnCounts,
+                    sums: PowerSums | None, rows: int, settings: ProfileSettings,
+                    target: _TargetContext, roles: list[str],
                     pairs: dict[tuple[str, str], float]) -> ColumnProfile:
-    count = stats["count"]
+    count = counts.count
     profile = ColumnProfile(
         position=column.index, column=column.name, data_type=column.data_type, kind=column.kind,
         role=next((r for r in ROLE_ORDER if r in roles), "feature"), flags=[], rows=rows,
         count=count, nulls=rows - count, null_pct=_pct(rows - count, rows) or 0.0,
-        approx_distinct=stats.get("distinct"),
+        approx_distinct=counts.n_levels if column.kind == CATEGORICAL else sketches.get("distinct"),
     )
-    if column.kind == NUMERIC and count:
-        _numeric_stats(profile, stats, counts, settings)
+    if column.kind == NUMERIC and sums is not None:
+        _numeric_stats(profile, sketches, counts, sums, settings)
         profile.correlations = {b: v for (a, b), v in pairs.items() if a == column.name}
     elif column.kind == TEMPORAL:
-        profile.min_value, profile.max_value = stats.get("min_value"), stats.get("max_value")
+        profile.min_value, profile.max_value = sketches.get("min_value"), sketches.get("max_value")
     elif column.kind == CATEGORICAL:
-        _categorical_stats(profile, counts.get(dist.LEVEL, []), settings)
+        _categorical_stats(profile, counts, settings)
     if target.name and column.name != target.name:
-        _target_relation(profile, column, stats, counts, target)
+        _target_relation(profile, column, counts, target)
     profile.flags = sorted(set(roles)) + _data_flags(profile, target)
     return profile
 
 
-def _numeric_stats(profile: ColumnProfile, stats: dict[str, Any], counts: dict[str, list[dict]],
-                   settings: ProfileSettings) -> None:
+def _numeric_stats(profile: ColumnProfile, sketches: dict[str, Any], counts: dist.ColumnCounts,
+                   sums: PowerSums, settings: ProfileSettings) -> None:
     count = profile.count
-    profile.min, profile.max = float(stats["min"]), float(stats["max"])
-    profile.mean, profile.std = stats["mean"], _clean(stats["std"])
-    profile.skew = summary.sample_skewness(stats["skewness"], count)
-    profile.zeros_pct = _pct(stats["zeros"], count)
-    profile.outliers_pct = _pct(sum(r["n"] for r in counts.get(dist.OUTLIER, [])), count)
-    quantiles = dict(zip(settings.quantile_probabilities, stats["quantiles"], strict=True))
+    profile.min, profile.max = float(sketches["min"]), float(sketches["max"])
+    profile.mean, profile.std = sums.mean, sums.std
+    profile.skew = sample_skewness(sums.population_skewness, count)
+    profile.zeros_pct = _pct(sum(g["n"] for p, g in counts.groups if p.zero), count)
+    profile.outliers_pct = _pct(sum(g["n"] for p, g in counts.groups if p.side), count)
+    quantiles = dict(zip(settings.quantile_probabilities, sketches["quantiles"], strict=True))
     profile.quantiles = {name: float(quantiles[p]) for name, p in REPORTED_QUANTILES}
     width = (profile.max - profile.min) / settings.histogram_bins
-    buckets = {int(r["key"]): r for r in counts.get(dist.HISTOGRAM, [])}
-    empty = {"n": 0, "t_n": 0, "t_sum": None}
+    buckets: dict[int, list[float]] = defaultdict(lambda: [0, 0, 0.0])
+    for placement, group in counts.groups:
+        bucket = buckets[placement.bucket]
+        bucket[0] += group["n"]
+        bucket[1] += group["t_n"]
+        bucket[2] += group["t_sum"] or 0.0
     profile.histogram = [
         {"lower": profile.min + i * width, "upper": profile.min + (i + 1) * width,
-         "count": (r := buckets.get(i, empty))["n"],
-         "target_mean": r["t_sum"] / r["t_n"] if r["t_n"] else None}
+         "count": (b := buckets.get(i, [0, 0, 0.0]))[0], "target_mean": _mean(b[2], b[1])}
         for i in range(settings.histogram_bins if width else 1)
     ]
 
 
-def _categorical_stats(profile: ColumnProfile, levels: list[dict], settings: ProfileSettings) -> None:
-    present = [r for r in levels if r["key"] is not None]
-    if not present:
-        profile.n_levels, profile.n_rare_levels = 0, 0
-        return
-    profile.n_levels, profile.n_rare_levels = present[0]["n_levels"], present[0]["n_rare_levels"]
+def _categorical_stats(profile: ColumnProfile, counts: dist.ColumnCounts, settings: ProfileSettings) -> None:
+    profile.n_levels, profile.n_rare_levels = counts.n_levels, counts.n_rare_levels
     profile.top_categories = [
-        {"value": r["key"], "count": r["n"], "pct": _pct(r["n"], profile.count),
-         "target_mean": r["t_sum"] / r["t_n"] if r["t_n"] else None}
-        for r in present[: settings.top_k]
+        {"value": r["level"], "count": r["n"], "pct": _pct(r["n"], profile.count),
+         "target_mean": _mean(r["t_sum"], r["t_n"])}
+        for r in counts.levels[: settings.top_k]
     ]
-    rare = [r["key"] for r in present if r["n"] < settings.rare_threshold * profile.count]
+    rare = [r["level"] for r in counts.levels if r["n"] < settings.rare_threshold * profile.count]
     profile.rare_levels = rare[-settings.max_rare_listed:][::-1]
 
 
-def _target_relation(profile: ColumnProfile, column: ProfiledColumn, stats: dict[str, Any],
-                     counts: dict[str, list[dict]], target: _TargetContext) -> None:
-    profile.target_mean_if_missing = stats.get("target_if_missing")
-    profile.target_mean_if_present = stats.get("target_if_present")
+def _target_relation(profile: ColumnProfile, column: ProfiledColumn, counts: dist.ColumnCounts,
+                     target: _TargetContext) -> None:
+    missing = counts.missing
+    profile.target_mean_if_missing = _mean(missing["t_sum"], missing["t_n"]) if missing else None
+    profile.target_mean_if_present = _mean(counts.present_t_sum, counts.present_t_n)
     profile.target_metric = "roc_auc" if target.task == "classification" else "r2"
-    if column.kind == NUMERIC:
-        profile.target_corr = _clean(stats.get("target_corr"))
+    if column.kind == NUMERIC and counts.groups:
+        groups = [g for _, g in counts.groups]
+        total = {k: sum(g[k] or 0.0 for g in groups) for k in ("t_n", "p1", "p2", "ts1", "ts2", "cross")}
+        profile.target_corr = pearson(int(total["t_n"]), total["p1"], total["p2"], total["ts1"],
+                                      total["ts2"], total["cross"])
         if target.task == "regression" and profile.target_corr is not None:
             profile.target_score = profile.target_corr ** 2
         elif target.binary:
-            bins = counts.get(dist.SCORE_BIN, [])
             profile.target_score = relations.roc_auc_from_groups(
-                (int(r["key"]), r["t_sum"] or 0.0, r["t_n"] - (r["t_sum"] or 0.0)) for r in bins)
+                (p.score_bin, g["t_sum"] or 0.0, g["t_n"] - (g["t_sum"] or 0.0)) for p, g in counts.groups)
     elif column.kind == CATEGORICAL:
-        levels = [(r["t_n"], r["t_sum"] or 0.0) for r in counts.get(dist.LEVEL, [])]
+        kept = counts.levels + ([missing] if missing else [])
+        levels = [(r["t_n"], r["t_sum"] or 0.0) for r in kept]
         if levels:
-            first = counts[dist.LEVEL][0]
             # Levels beyond max_levels were not collected: they form one "other" level.
-            other = (first["col_t_n"] - sum(n for n, _ in levels),
-                     (first["col_t_sum"] or 0.0) - sum(s for _, s in levels))
-            levels.append(other)
+            levels.append((counts.t_n - sum(n for n, _ in levels), counts.t_sum - sum(s for _, s in levels)))
         if target.task == "regression":
             profile.target_score = relations.between_level_r2(levels, target.total_ss)
         elif target.binary:

@@ -82,6 +82,8 @@ class TableProfile:
     spark_jobs: int
     settings: ProfileSettings
     columns: list[ColumnProfile]
+    # Wall seconds of each pass, in the order of `pass_names`.
+    pass_seconds: list[float] = field(default_factory=list)
 
     def column(self, name: str) -> ColumnProfile:
         for column in self.columns:
