@@ -3,8 +3,9 @@
 Each source is a file stream (Databricks Auto Loader on Databricks) run with
 ``trigger(availableNow=True)``: it reads only the files its checkpoint has not seen, in
 batches of at most ``max_files_per_trigger`` files, then stops. Every batch appends the raw
-rows to bronze, appends rows that fail parsing, typing or expectations to quarantine, MERGEs
-the latest record per key into silver and appends one audit row. The appends are Delta
+rows to bronze (a line that does not parse keeps its text in ``_corrupt_record``), appends the
+rows that fail parsing, typing or expectations to quarantine, MERGEs the latest record per key
+into silver and appends one audit row. The appends are Delta
 idempotent writes keyed on the stream's batch id and the MERGE only moves a key forward, so a
 batch replayed after a crash changes nothing it already wrote.
 """
@@ -16,22 +17,27 @@ import json
 import logging
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from pyspark.errors import StreamingQueryException
-from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql.types import StructType
 
 from jobs.common.cli import JobContext, run_job
 from jobs.common.config import SourceSettings
+from jobs.common.tables import Commit
 from transforms import ingestion, ingestion_checks, ingestion_drift
-from transforms.ingestion import CORRUPT_RECORD, SOURCE_FILE
+from transforms.ingestion import BATCH_ID, CORRUPT_RECORD, INGESTED_AT, SOURCE_FILE
 
 log = logging.getLogger(__name__)
 
 # A column no landing file has: the Parquet stream reads it (as null) to list files and records.
 PARQUET_PROBE = "_lakehouse_file_probe"
+EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+# Bronze and quarantine are read by batch (silver's input, audits), not by value: statistics on
+# the batch columns alone spare Delta min/max of every raw string column on each append.
+BATCH_STATISTICS = {"delta.dataSkippingStatsColumns": f"{BATCH_ID},{INGESTED_AT}"}
 COUNTS = ("rows_read", "rows_bronze", "rows_silver", "rows_quarantined", "duplicates_merged")
 AUDIT_SCHEMA = (
     "source string, batch_id bigint, query_id string, files int, rows_read bigint, "
@@ -94,22 +100,37 @@ def read_landing(context: JobContext, source: SourceSettings, stream: bool = Fal
         if source.format == "parquet":
             stream = stream.select(*[F.col(c).cast("string") for c in names], ingestion.RESCUED_DATA,
                                    F.lit(None).cast("string").alias(CORRUPT_RECORD))
-        return stream.select("*", F.col("_metadata.file_path").alias(SOURCE_FILE))
+        return stream.select("*", F.col("_metadata.file_path").alias(SOURCE_FILE), _batch_time())
     reader = spark.readStream.option("maxFilesPerTrigger", str(source.max_files_per_trigger)) if stream else spark.read
     reader = reader.options(**options)
     if source.format == "json":
         # JSON lines are parsed per batch into a name -> value map, so undeclared keys are kept.
         stream = reader.format("text").load(path)
-        return stream.select("value", F.col("_metadata.file_path").alias(SOURCE_FILE))
+        return stream.select("value", F.col("_metadata.file_path").alias(SOURCE_FILE), _batch_time())
     if source.format == "parquet":
         # A Parquet read with a fixed schema drops undeclared columns and fails on a changed
         # type, so the stream only lists the files (a column no file has reads as null, one row
         # per record, whatever the file's schema); each batch re-reads its files by their own
         # schema (conform_parquet).
         stream = reader.format("parquet").schema(f"`{PARQUET_PROBE}` string").load(path)
-        return stream.select(F.col("_metadata.file_path").alias(SOURCE_FILE))
+        return stream.select(F.col("_metadata.file_path").alias(SOURCE_FILE), _batch_time())
     stream = reader.format(source.format).schema(ingestion.raw_schema(names)).options(**_reader_options(source))
-    return stream.load(path).select("*", F.col("_metadata.file_path").alias(SOURCE_FILE))
+    return stream.load(path).select("*", F.col("_metadata.file_path").alias(SOURCE_FILE), _batch_time())
+
+
+def _batch_time() -> Column:
+    # In a stream, current_timestamp() is the micro-batch's time, kept in the checkpoint's
+    # offset log: a batch replayed after a crash has the time of its first attempt.
+    return F.current_timestamp().alias(INGESTED_AT)
+
+
+def batch_files(batch: DataFrame) -> tuple[list[str], datetime | None]:
+    """The files of a batch and its ingestion time (None for a batch without rows)."""
+    found = batch.groupBy(SOURCE_FILE).agg(F.max(F.unix_micros(INGESTED_AT))).collect()
+    if not found:
+        return [], None
+    micros = max(row[1] for row in found)
+    return sorted(row[0] for row in found), EPOCH + timedelta(microseconds=micros)
 
 
 def _hadoop_path(spark: SparkSession, path: str):
@@ -148,11 +169,10 @@ class Conformed:
     new_columns: list[str] = field(default_factory=list)
 
 
-def conform_csv(spark: SparkSession, batch: DataFrame, source: SourceSettings) -> Conformed:
+def conform_csv(spark: SparkSession, batch: DataFrame, source: SourceSettings, files: list[str]) -> Conformed:
     """Check each file's header; re-read files whose header differs by name (see ingestion_drift)."""
     options = _reader_options(source)
     declared = file_names(source)
-    files = [row[0] for row in batch.select(SOURCE_FILE).distinct().collect()]
     drifts = {}
     for path in files:
         header = ingestion_drift.header_fields(
@@ -184,7 +204,7 @@ def conform_csv(spark: SparkSession, batch: DataFrame, source: SourceSettings) -
     return Conformed(rows, {p: m for p, m in missing.items() if m}, new_columns)
 
 
-def conform_parquet(spark: SparkSession, batch: DataFrame, source: SourceSettings) -> Conformed:
+def conform_parquet(spark: SparkSession, batch: DataFrame, source: SourceSettings, files: list[str]) -> Conformed:
     """Read the batch's files by their own schema and map their columns to the declared ones by name.
 
     Files with the same schema are read together. Values become strings, so a column whose type
@@ -192,7 +212,6 @@ def conform_parquet(spark: SparkSession, batch: DataFrame, source: SourceSetting
     columns reported per file, as for CSV.
     """
     declared = file_names(source)
-    files = sorted(row[0] for row in batch.select(SOURCE_FILE).distinct().collect())
     by_schema: dict[str, tuple[StructType, list[str]]] = {}
     for path in files:
         schema = spark.read.parquet(path).schema
@@ -214,10 +233,6 @@ def conform_parquet(spark: SparkSession, batch: DataFrame, source: SourceSetting
                         for path in paths if drift.missing})
         conformed = ingestion_drift.conform_by_name(frame, declared, new_columns)
         rows = conformed if rows is None else rows.unionByName(conformed, allowMissingColumns=True)
-    if rows is None:  # an empty batch: no files
-        rows = batch.select(*[F.lit(None).cast("string").alias(c) for c in declared],
-                            F.lit(None).cast("string").alias(ingestion.RESCUED_DATA),
-                            F.lit(None).cast("string").alias(CORRUPT_RECORD), SOURCE_FILE)
     return Conformed(rows, missing, new_columns)
 
 
@@ -230,14 +245,14 @@ def conform_json(batch: DataFrame, source: SourceSettings) -> Conformed:
     return Conformed(ingestion_drift.json_records(batch, declared, new_columns), new_columns=new_columns)
 
 
-def conform(spark: SparkSession, batch: DataFrame, source: SourceSettings) -> Conformed:
+def conform(spark: SparkSession, batch: DataFrame, source: SourceSettings, files: list[str]) -> Conformed:
     if ingestion.RESCUED_DATA in batch.columns:  # Auto Loader already mapped columns by name
         return Conformed(batch)
     if source.format == "json":
         return conform_json(batch, source)
     if source.format == "csv":
-        return conform_csv(spark, batch, source)
-    return conform_parquet(spark, batch, source)
+        return conform_csv(spark, batch, source, files)
+    return conform_parquet(spark, batch, source, files)
 
 
 def checked(bronze: DataFrame, source: SourceSettings, missing: dict[str, list[str]]) -> DataFrame:
@@ -248,13 +263,13 @@ def checked(bronze: DataFrame, source: SourceSettings, missing: dict[str, list[s
     rows = ingestion_checks.missing_columns(rows, missing)
     rows = ingestion_checks.cleaned(rows, names, source.null_tokens, source.trim_whitespace)
     rows = ingestion_checks.typed(rows, source.declared_columns)
-    return ingestion_checks.expected(
+    return ingestion_checks.recorded(ingestion_checks.expected(
         rows,
         not_null=[*source.key, *expectations.not_null],
         ranges={c: (r.min, r.max) for c, r in expectations.ranges.items()},
         allowed_values=expectations.allowed_values,
         patterns=expectations.patterns,
-    )
+    ))
 
 
 class BatchWriter:
@@ -287,74 +302,100 @@ class BatchWriter:
             raise
 
     def write(self, batch: DataFrame, batch_id: int) -> None:
+        """Bronze from the landing files, then quarantine, silver and audit from bronze.
+
+        The landing files are parsed twice (their names, then bronze); everything after bronze
+        reads the batch back from bronze, so a replayed batch reads the rows its first attempt
+        wrote. The checked rows are cached once for quarantine and silver; the counts come from
+        the Delta commits' metrics, not from extra passes.
+        """
         source, tables, spark = self.source, self.context.tables, self.context.spark
         started, clock = datetime.now(timezone.utc), time.monotonic()
         app_id = self.app_id()
         evolve = source.drift.add_new_columns
-        batch = batch.persist()
-        cached = [batch]
+        files, ingested_at = batch_files(batch)
+        if not files:
+            log.info("%s batch %s: no rows", source.name, batch_id)
+            return
+        conformed = conform(spark, batch, source, files)
+        if conformed.missing and source.drift.missing_column == "fail":
+            raise IngestError(f"source {source.name}: files lack declared columns: {conformed.missing}")
+        raw = ingestion.with_ingest_metadata(conformed.rows, batch_id, ingested_at)
+        bronze_commit = tables.append_once(raw, source.table, app_id, batch_id, merge_schema=evolve,
+                                           properties=BATCH_STATISTICS, note=ingested_at.isoformat())
+        bronze_seconds = time.monotonic() - clock
+        if bronze_commit is not None and bronze_commit.note:
+            # A replay finds its first attempt's commit: its rows carry that attempt's time.
+            ingested_at = datetime.fromisoformat(bronze_commit.note)
+
+        parsed = tables.read(source.table).where(ingestion.in_batch(batch_id, ingested_at))
+        # Cached: quarantine, limits and silver read the checked rows, and the cache also cuts
+        # the plan (the checks of a wide table made the optimizer run for minutes on each query).
+        rows = checked(ingestion.well_formed(parsed), source, conformed.missing).persist()
         try:
-            conformed = conform(spark, batch, source)
-            if conformed.missing and source.drift.missing_column == "fail":
-                raise IngestError(f"source {source.name}: files lack declared columns: {conformed.missing}")
-            parsed = ingestion.with_ingest_metadata(conformed.rows, batch_id, started).persist()
-            cached.append(parsed)
-            bronze = ingestion.well_formed(parsed)
-            tables.append_once(bronze, source.table, app_id, batch_id, merge_schema=evolve)
-            batch.unpersist()  # parsed holds every row now; keep one copy of the batch in memory
-            bronze_seconds = time.monotonic() - clock
-            rows = checked(bronze, source, conformed.missing).persist()
-            cached.append(rows)
-            quarantine = ingestion.malformed(parsed, source.format).unionByName(ingestion_checks.failed(rows))
-            tables.append_once(quarantine, source.quarantine, app_id, batch_id)
-            counts = self._counts(parsed, rows)
-            self._check_limits(counts, rows, batch_id)
-            latest = ingestion.latest_per_key(ingestion_checks.passed(rows), source.key, source.order_by)
-            merged = tables.merge(
-                latest, source.silver, ingestion.merge_condition(source.key),
-                ingestion.newer_condition(source.order_by), evolve_schema=evolve,
-            ) if source.key else self._append_silver(latest, app_id, batch_id, evolve)
-            audit = {
-                "source": source.name, "batch_id": batch_id, "query_id": self._query_id,
-                "files": parsed.select(SOURCE_FILE).distinct().count(), **counts,
-                "silver_inserted": merged.get("numTargetRowsInserted", 0),
-                "silver_updated": merged.get("numTargetRowsUpdated", 0),
-                "bronze_seconds": bronze_seconds, "silver_seconds": time.monotonic() - clock - bronze_seconds,
-                "started_at": started, "finished_at": datetime.now(timezone.utc),
-            }
-            audit_row = spark.createDataFrame([audit], AUDIT_SCHEMA)
-            tables.append_once(audit_row, source.audit_table, app_id, batch_id)
-            for key in COUNTS:
-                self.totals[key] += counts[key]
-            self.totals["batches"] += 1
-            log.info("%s batch %s: %s", source.name, batch_id, counts)
+            counts, merged = self._quarantine_and_merge(parsed, rows, bronze_commit, app_id, batch_id)
         finally:
-            for frame in cached:
-                frame.unpersist()
+            rows.unpersist()
+        audit = {
+            "source": source.name, "batch_id": batch_id, "query_id": self._query_id, "files": len(files),
+            **counts,
+            "silver_inserted": merged.get("numTargetRowsInserted", 0),
+            "silver_updated": merged.get("numTargetRowsUpdated", 0),
+            "bronze_seconds": bronze_seconds, "silver_seconds": time.monotonic() - clock - bronze_seconds,
+            "started_at": started, "finished_at": datetime.now(timezone.utc),
+        }
+        tables.append_once(spark.createDataFrame([audit], AUDIT_SCHEMA), source.audit_table, app_id, batch_id)
+        for key in COUNTS:
+            self.totals[key] += counts[key]
+        self.totals["batches"] += 1
+        log.info("%s batch %s: %s", source.name, batch_id, counts)
 
-    def _append_silver(self, rows: DataFrame, app_id: str, batch_id: int, evolve: bool) -> dict[str, int]:
-        """Without a key, silver is an idempotent append of the rows that passed."""
-        self.context.tables.append_once(rows, self.source.silver, app_id, batch_id, merge_schema=evolve)
-        return {"numTargetRowsInserted": rows.count()}
+    def _quarantine_and_merge(self, parsed: DataFrame, rows: DataFrame, bronze_commit: Commit | None,
+                              app_id: str, batch_id: int) -> tuple[dict[str, int], dict[str, int]]:
+        """Quarantine the batch's bad rows, check the limits, upsert the rest into silver."""
+        source, tables = self.source, self.context.tables
+        evolve = source.drift.add_new_columns
+        quarantine = ingestion.malformed(parsed, source.format).unionByName(ingestion_checks.failed(rows))
+        quarantine_commit = tables.append_once(quarantine, source.quarantine, app_id, batch_id,
+                                               properties=BATCH_STATISTICS)
+        read, quarantined = self._written(bronze_commit, quarantine_commit, parsed, rows)
+        self._check_limits(read, quarantined, rows, batch_id)
+        latest = ingestion.latest_per_key(ingestion_checks.passed(rows), source.key, source.order_by)
+        if source.key:
+            merged = tables.merge(latest, source.silver, ingestion.merge_condition(source.key),
+                                  ingestion.newer_condition(source.order_by), evolve_schema=evolve)
+            kept = merged["numSourceRows"]
+        else:  # every row is its own record: an idempotent append
+            appended = tables.append_once(latest, source.silver, app_id, batch_id, merge_schema=evolve)
+            kept = appended.metrics.get("numOutputRows", 0) if appended else latest.count()
+            merged = {"numTargetRowsInserted": kept}
+        return self._counts(read, quarantined, kept), merged
 
-    def _counts(self, parsed: DataFrame, rows: DataFrame) -> dict[str, int]:
-        read = parsed.count()
-        bronze = rows.count()
-        failed = rows.where(F.size(ingestion_checks.FAILURES) > 0).count()
-        good = ingestion_checks.passed(rows)
-        distinct = good.select(*self.source.key).distinct().count() if self.source.key else good.count()
+    @staticmethod
+    def _written(bronze: Commit | None, quarantine: Commit | None,
+                 parsed: DataFrame, rows: DataFrame) -> tuple[int, int]:
+        """Rows the batch put in bronze and in quarantine, from the metrics of their commits.
+
+        A replay whose commits are no longer among the tables' recent ones counts the rows.
+        """
+        if bronze is not None and quarantine is not None:
+            return bronze.metrics.get("numOutputRows", 0), quarantine.metrics.get("numOutputRows", 0)
+        read, malformed = parsed.agg(F.count(F.lit(1)), F.count(CORRUPT_RECORD)).first()
+        return read, malformed + rows.where(F.size(ingestion_checks.FAILURES) > 0).count()
+
+    def _counts(self, read: int, quarantined: int, kept: int) -> dict[str, int]:
         counts = {
             "rows_read": read,
-            "rows_bronze": bronze,
-            "rows_silver": distinct,
-            "rows_quarantined": read - bronze + failed,
-            "duplicates_merged": bronze - failed - distinct,
+            "rows_bronze": read,
+            "rows_silver": kept,
+            "rows_quarantined": quarantined,
+            "duplicates_merged": read - quarantined - kept,
         }
-        if counts["rows_read"] != counts["rows_silver"] + counts["rows_quarantined"] + counts["duplicates_merged"]:
+        if counts["duplicates_merged"] < 0:
             raise IngestError(f"source {self.source.name}: batch counts do not reconcile: {counts}")
         return counts
 
-    def _check_limits(self, counts: dict[str, int], rows: DataFrame, batch_id: int) -> None:
+    def _check_limits(self, read: int, quarantined: int, rows: DataFrame, batch_id: int) -> None:
         source = self.source
         if source.drift.type_change == "fail":
             bad_types = rows.where(F.exists(ingestion_checks.FAILURES, lambda f: f["rule"] == ingestion_checks.TYPE))
@@ -365,11 +406,11 @@ class BatchWriter:
                     f"types (drift.type_change=fail), e.g. {example[0]}; rows are in "
                     f"{self.context.tables.qualified(source.quarantine)}"
                 )
-        share = counts["rows_quarantined"] / counts["rows_read"] if counts["rows_read"] else 0.0
+        share = quarantined / read if read else 0.0
         if share > source.max_quarantined_fraction:
             raise IngestError(
-                f"source {source.name} batch {batch_id}: {counts['rows_quarantined']} of "
-                f"{counts['rows_read']} rows ({share:.1%}) quarantined, more than the allowed "
+                f"source {source.name} batch {batch_id}: {quarantined} of "
+                f"{read} rows ({share:.1%}) quarantined, more than the allowed "
                 f"{source.max_quarantined_fraction:.1%}; see {self.context.tables.qualified(source.quarantine)}"
             )
 

@@ -21,9 +21,13 @@ def test_csv_quarantines_malformed_and_mistyped_rows_and_keeps_the_latest_update
 
     counts = ingest(context)["things"]
 
-    assert counts == {"batches": 2, "rows_read": 8, "rows_bronze": 7, "rows_silver": 4,
+    assert counts == {"batches": 2, "rows_read": 8, "rows_bronze": 8, "rows_silver": 4,
                       "rows_quarantined": 3, "duplicates_merged": 1}
-    assert len(context.tables.read("things_bronze").columns) == 4 + 4  # raw values + metadata
+    bronze = context.tables.read("things_bronze")
+    assert len(bronze.columns) == 4 + 5  # raw values, the unparsed line, metadata
+    # Bronze keeps every line read; the one that does not parse, as its text.
+    assert [r["_corrupt_record"] for r in bronze.where("_corrupt_record IS NOT NULL").collect()] == [
+        "2,2024-01-01,Bergen"]
     silver = {r["id"]: (r["updated"], r["city"], r["price"]) for r in context.tables.read("things_silver").collect()}
     assert silver == {1: (date(2024, 3, 1), "Oslo", 120.0), 4: (date(2024, 1, 1), "Moss", None),
                       6: (date(2024, 1, 1), "Hamar", 60.0)}

@@ -42,6 +42,7 @@ def raw_schema(names: Iterable[str], with_corrupt_record: bool = True) -> str:
 
 def with_ingest_metadata(df: DataFrame, batch_id: int, ingested_at: datetime) -> DataFrame:
     """Stamp rows with the batch that ingested them and when; `_source_file` must be present."""
+    df = df.drop(INGESTED_AT, BATCH_ID)
     rescued = [] if RESCUED_DATA in df.columns else [F.lit(None).cast("string").alias(RESCUED_DATA)]
     return df.select(
         "*",
@@ -49,6 +50,11 @@ def with_ingest_metadata(df: DataFrame, batch_id: int, ingested_at: datetime) ->
         F.lit(ingested_at).cast("timestamp").alias(INGESTED_AT),
         F.lit(batch_id).cast("bigint").alias(BATCH_ID),
     )
+
+
+def in_batch(batch_id: int, ingested_at: datetime) -> Column:
+    """Rows of one batch: its time tells it apart from another stream's batch with the same id."""
+    return (F.col(BATCH_ID) == F.lit(batch_id)) & (F.col(INGESTED_AT) == F.lit(ingested_at).cast("timestamp"))
 
 
 def well_formed(parsed: DataFrame) -> DataFrame:
@@ -77,9 +83,9 @@ def malformed(parsed: DataFrame, source_format: str) -> DataFrame:
     )
 
 
-def raw_record(columns: Sequence[str]) -> Column:
+def raw_record(columns: Sequence[str | Column]) -> Column:
     """A bronze row's raw values as one JSON object, for quarantine rows found after parsing."""
-    return F.to_json(F.struct(*[F.col(c) for c in columns]), {"ignoreNullFields": "false"})
+    return F.to_json(F.struct(*[F.col(c) if isinstance(c, str) else c for c in columns]), {"ignoreNullFields": "false"})
 
 
 def latest_per_key(df: DataFrame, key: Sequence[str], order_by: str) -> DataFrame:

@@ -112,20 +112,35 @@ def missing_columns(df: DataFrame, missing_by_file: Mapping[str, Sequence[str]])
 
 
 RAW_RECORD = "_raw_record"
+RAW_PREFIX = "__raw__"
 
 
 def with_raw_record(df: DataFrame, raw_columns: Sequence[str]) -> DataFrame:
-    """Keep the untyped values as JSON beside the row, for quarantine if a check fails."""
-    return df.withColumn(RAW_RECORD, raw_record(raw_columns))
+    """Keep the untyped values beside the row (as ``__raw__<name>``), for quarantine if a check fails."""
+    return df.select("*", *[F.col(c).alias(RAW_PREFIX + c) for c in raw_columns])
+
+
+def recorded(checked: DataFrame) -> DataFrame:
+    """Checked rows with the kept raw values as one JSON `_raw_record` where a check failed.
+
+    Rows that pass get null: the JSON is built for the few rows quarantine needs, not for all.
+    """
+    copies = [c for c in checked.columns if c.startswith(RAW_PREFIX)]
+    if not copies:
+        return checked
+    record = raw_record([F.col(c).alias(c.removeprefix(RAW_PREFIX)) for c in copies])
+    return checked.withColumn(RAW_RECORD, F.when(F.size(FAILURES) > 0, record)).drop(*copies)
 
 
 def passed(checked: DataFrame) -> DataFrame:
     """Checked rows without failures, typed, without the bookkeeping columns."""
-    return checked.where(F.size(FAILURES) == 0).drop(FAILURES, RAW_RECORD)
+    bookkeeping = [c for c in checked.columns if c.startswith(RAW_PREFIX)]
+    return checked.where(F.size(FAILURES) == 0).drop(FAILURES, RAW_RECORD, *bookkeeping)
 
 
 def failed(checked: DataFrame) -> DataFrame:
     """Quarantine rows for checked rows with failures: raw values, first rule, every reason."""
+    checked = recorded(checked)
     first = F.col(FAILURES)[0]
     reasons = F.concat_ws("; ", F.transform(F.col(FAILURES), lambda failure: failure["reason"]))
     return checked.where(F.size(FAILURES) > 0).select(

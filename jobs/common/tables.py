@@ -11,6 +11,7 @@ disk when it starts (:meth:`TableStore.register_all`).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from delta.tables import DeltaTable
@@ -19,6 +20,14 @@ from pyspark.sql import DataFrame, SparkSession
 
 from jobs.common.config import Settings
 from jobs.common.session import is_connect
+
+
+@dataclass(frozen=True)
+class Commit:
+    """What a Delta commit recorded: its operation metrics (``numOutputRows``, ...) and a note."""
+
+    metrics: dict[str, int]
+    note: str = ""
 
 
 class TableStore:
@@ -71,17 +80,30 @@ class TableStore:
             self._register(table)
 
     def append_once(
-        self, df: DataFrame, table: str, app_id: str, version: int, merge_schema: bool = False
-    ) -> None:
+        self,
+        df: DataFrame,
+        table: str,
+        app_id: str,
+        version: int,
+        merge_schema: bool = False,
+        properties: dict[str, str] | None = None,
+        note: str = "",
+    ) -> Commit | None:
         """Append `df` unless this (app_id, version) already wrote to `table` (Delta idempotent write).
 
         A job retried after a crash replays its batch with the same version; Delta skips the
         append it already committed, so the retry neither loses nor duplicates rows.
+        `properties` (``delta.*`` table properties) apply when the append creates the table;
+        `note` is kept in the commit. Returns the commit that holds the append, this attempt's
+        or an earlier one's, if it is among the table's recent commits.
         """
-        options = {"txnAppId": app_id, "txnVersion": str(version)}
+        tag = f"{app_id}/{version}"
+        options = {"txnAppId": app_id, "txnVersion": str(version), "userMetadata": f"{tag} {note}".rstrip(),
+                   **(properties or {})}
         if merge_schema:
             options["mergeSchema"] = "true"
         self.write(df, table, mode="append", options=options)
+        return self.find_commit(table, tag)
 
     def delta_table(self, table: str) -> DeltaTable:
         """The Delta table API (merge, history) of a table, by name or by its local path."""
@@ -103,7 +125,8 @@ class TableStore:
         """
         if not self._has_data(table):
             self.write(df, table, mode="append")
-            return {"numTargetRowsInserted": df.count(), "numTargetRowsUpdated": 0}
+            written = self.find_commit(table).metrics["numOutputRows"]
+            return {"numSourceRows": written, "numTargetRowsInserted": written, "numTargetRowsUpdated": 0}
         target = self.delta_table(table)
         builder = (
             target.alias("t")
@@ -113,9 +136,12 @@ class TableStore:
         )
         if evolve_schema:
             builder = builder.withSchemaEvolution()
+        before = self.version(table)
         builder.execute()
-        metrics = target.history(1).select("operationMetrics").first()["operationMetrics"]
-        return {k: int(v) for k, v in metrics.items() if k.startswith("numTarget")}
+        latest = target.history(1).select("version", "operationMetrics").first()
+        if latest["version"] == before:  # nothing to merge: Delta committed nothing
+            return {"numSourceRows": 0, "numTargetRowsInserted": 0, "numTargetRowsUpdated": 0}
+        return {k: int(v) for k, v in latest["operationMetrics"].items() if k.startswith(("numTarget", "numSource"))}
 
     def delete(self, table: str, condition: str) -> None:
         """Delete the rows matching a SQL `condition` (SQL, so it also runs through Spark Connect)."""
@@ -140,6 +166,15 @@ class TableStore:
             except AnalysisException:
                 return False
         return DeltaTable.isDeltaTable(self.spark, self.location(table))
+
+    def find_commit(self, table: str, tag: str | None = None, recent: int = 10) -> Commit | None:
+        """The table's latest commit, or the latest of its `recent` commits tagged `tag`."""
+        history = self.spark.sql(f"DESCRIBE HISTORY {self._sql_name(table)} LIMIT {recent}")
+        for row in history.select("userMetadata", "operationMetrics").collect():
+            found, _, note = (row["userMetadata"] or "").partition(" ")
+            if tag is None or found == tag:
+                return Commit({k: int(v) for k, v in (row["operationMetrics"] or {}).items()}, note)
+        return None
 
     def version(self, table: str) -> int:
         """The table's current Delta version, recorded as lineage."""
