@@ -37,9 +37,9 @@ def _report(context: JobContext, results: dict[str, Any]) -> None:
         f"SELECT {key}, round(prediction, 2) AS prediction, model_name, model_version, scored_at "
         f"FROM {predictions} ORDER BY {key} LIMIT 5"
     )
-    print("\n== Ingest, this run (rows read / bronze / silver / quarantined / duplicates merged) ==")
+    print("\n== Ingest, this run (rows read / silver / quarantined / duplicates merged) ==")
     for source, counts in results["ingest"].items():
-        print(f"  {source}: {counts['rows_read']} / {counts['rows_bronze']} / {counts['rows_silver']} / "
+        print(f"  {source}: {counts['rows_read']} / {counts['rows_silver']} / "
               f"{counts['rows_quarantined']} / {counts['duplicates_merged']}")
     trained = results["train"]
     print(f"\n== Model {trained['model_name']} v{trained['version']} @{trained['alias']} (run {trained['run_id']}) ==")
