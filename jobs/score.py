@@ -13,12 +13,19 @@ scored, recorded in the audit table. The input table is read, never altered: no 
 Feed is needed on a table another job owns.
 
 Rows in = rows scored + rows quarantined, checked and recorded per batch in the audit table.
+Rows scored and rows quarantined are what the Delta commits that replaced the batch wrote
+(their `numOutputRows`), so no count reads the tables back; rows in is counted on the input.
+The scored batch is not cached: the model runs once, in the prediction write. Only when the
+counts show rows the model returned no prediction for does it run again, to find and
+quarantine them (caching every batch to spare that rare pass spilled to disk at 10M rows and
+cost more than the model; bench/RESULTS.md, scoring).
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
+import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -118,31 +125,31 @@ def score(context: JobContext, args: argparse.Namespace | None = None) -> dict[s
     scored_at = datetime.now(timezone.utc)
 
     screened = screen_input(batch.rows, [*model.input_columns, *config.pass_through], key)
-    quarantine = screened.rejected
-    cached = None
+    rows_scored, unpredicted_rows = 0, None
     if screened.scorable is not None:
         scored = apply_model(spark, model, screened.scorable)
         threshold = model.threshold if PROBABILITY in scored.columns else None
         keep = [*key, "prediction", *([PROBABILITY] if threshold is not None else []), *config.pass_through]
-        # Cached so predictions and their quarantine come from one pass of the model.
-        cached = mark_unpredicted(scored, batch.rows.columns, keep).persist()
+        marked = mark_unpredicted(scored, batch.rows.columns, keep)
         predictions = prediction_table(
-            predicted(cached), key, model.identity, scored_at, config.pass_through, batch.batch_id, threshold
+            predicted(marked), key, model.identity, scored_at, config.pass_through, batch.batch_id, threshold
         )
-        write_predictions(tables, predictions, config.output_table, batch.batch_id, key)
-        quarantine = quarantine.unionByName(unpredicted(cached))
+        rows_scored = write_predictions(tables, predictions, config.output_table, batch.batch_id, key)
+        unpredicted_rows = unpredicted(marked)
     elif tables.has_data(config.output_table):
         tables.delete(config.output_table, f"{BATCH_ID} = '{batch.batch_id}'")
-    _replace_batch(tables, _quarantine_rows(quarantine, model.identity, batch.batch_id, scored_at),
-                   config.quarantine, batch.batch_id)
-    if cached is not None:
-        cached.unpersist()
 
-    counts = {
-        "rows_in": batch.rows.count(),
-        "rows_scored": _batch_count(tables, config.output_table, batch.batch_id),
-        "rows_quarantined": _batch_count(tables, config.quarantine, batch.batch_id),
-    }
+    def quarantine(rows: DataFrame) -> int:
+        return _replace_batch(tables, _quarantine_rows(rows, model.identity, batch.batch_id, scored_at),
+                              config.quarantine, batch.batch_id)
+
+    # Rejected rows are found by a filter Delta answers from file statistics (a null key).
+    rows_quarantined = quarantine(screened.rejected)
+    if unpredicted_rows is not None and batch.rows_in > rows_scored + rows_quarantined:
+        # Rows the model returned no prediction for: only running it again finds them.
+        rows_quarantined = quarantine(screened.rejected.unionByName(unpredicted_rows))
+
+    counts = {"rows_in": batch.rows_in, "rows_scored": rows_scored, "rows_quarantined": rows_quarantined}
     _record_audit(context, batch, model.identity, counts, scored_at)
     register_views(spark, settings, tables)
     if counts["rows_in"] != counts["rows_scored"] + counts["rows_quarantined"]:
@@ -160,6 +167,7 @@ class InputBatch:
     batch_id: str
     input_version: int
     rows: DataFrame
+    rows_in: int
     watermark_from: str | None
     watermark_to: str | None
 
@@ -171,7 +179,7 @@ def _input_batch(context: JobContext, full: bool) -> InputBatch:
     version = tables.version(config.input_table)
     rows = spark.sql(f"SELECT * FROM {tables.qualified(config.input_table)} VERSION AS OF {version}")
     if config.incremental.mode == "none":
-        return InputBatch(f"v{version}", version, rows, None, None)
+        return InputBatch(f"v{version}", version, rows, rows.count(), None, None)
     column = config.incremental.watermark_column
     if column not in rows.columns:
         raise ScoringError(
@@ -181,8 +189,8 @@ def _input_batch(context: JobContext, full: bool) -> InputBatch:
     since = None if full else _last_watermark(tables, settings, version)
     if since is not None:
         rows = rows.where(F.col(column) > F.lit(since).cast(rows.schema[column].dataType))
-    upper = rows.agg(F.max(column).cast("string")).first()[0]
-    return InputBatch(f"v{version}", version, rows, since, upper or since)
+    upper, rows_in = rows.agg(F.max(column).cast("string"), F.count(F.lit(1))).first()
+    return InputBatch(f"v{version}", version, rows, rows_in, since, upper or since)
 
 
 def _last_watermark(tables: TableStore, settings: Settings, version: int) -> str | None:
@@ -206,16 +214,28 @@ def _replace_batch(
     batch_id: str,
     partition_by: list[str] | None = None,
     properties: dict[str, str] | None = None,
-) -> None:
-    """Atomically replace the rows of `batch_id` in `table` (created on the first batch, with `properties`)."""
+) -> int:
+    """Atomically replace the rows of `batch_id` in `table` (created on the first batch, with `properties`).
+
+    Returns the number of rows the batch now holds, from the metrics of the Delta commit.
+    """
+    tag = f"score/{batch_id}/{uuid.uuid4().hex}"  # finds this write's commit among concurrent ones
     tables.write(rows, table, mode="overwrite", partition_by=partition_by,
-                 options={"replaceWhere": f"{BATCH_ID} = '{batch_id}'", **(properties or {})})
+                 options={"replaceWhere": f"{BATCH_ID} = '{batch_id}'", "userMetadata": tag, **(properties or {})})
+    commit = tables.find_commit(table, tag)
+    if commit is None:
+        # Delta commits nothing when there was nothing to write and nothing to replace; a
+        # commit pushed out of the recent history would undercount, which fails reconciliation.
+        return 0
+    # A file that also held other batches' rows (after OPTIMIZE) is rewritten without this
+    # batch's: its other rows are counted in numOutputRows as copied rows.
+    return commit.metrics.get("numOutputRows", 0) - commit.metrics.get("numCopiedRows", 0)
 
 
 def write_predictions(
     tables: TableStore, predictions: DataFrame, table: str, batch_id: str, key: Sequence[str]
-) -> None:
-    """Replace batch `batch_id` of the prediction table, partitioned by scoring date.
+) -> int:
+    """Replace batch `batch_id` of the prediction table, partitioned by scoring date; return its rows.
 
     Delta collects statistics only on the columns that let it skip files (see
     `transforms.scoring.skipping_columns`); a table created before that is given the property
@@ -223,11 +243,13 @@ def write_predictions(
     """
     stats_columns = ",".join(skipping_columns(key))
     with session_conf(tables.spark, _STREAMING_PARTITION_WRITE):
-        _replace_batch(tables, predictions, table, batch_id, [SCORING_DATE], {STATS_COLUMNS_PROPERTY: stats_columns})
+        written = _replace_batch(tables, predictions, table, batch_id, [SCORING_DATE],
+                                 {STATS_COLUMNS_PROPERTY: stats_columns})
     name = tables.qualified(table)
     properties = tables.spark.sql(f"DESCRIBE DETAIL {name}").first()["properties"]
     if properties.get(STATS_COLUMNS_PROPERTY) != stats_columns:
         tables.spark.sql(f"ALTER TABLE {name} SET TBLPROPERTIES ('{STATS_COLUMNS_PROPERTY}' = '{stats_columns}')")
+    return written
 
 
 @contextmanager
@@ -254,12 +276,6 @@ def _quarantine_rows(rows: DataFrame, model: ModelIdentity, batch_id: str, at: d
         F.lit(model.version).alias("model_version"),
         F.lit(at).cast("timestamp").alias("quarantined_at"),
     )
-
-
-def _batch_count(tables: TableStore, table: str, batch_id: str) -> int:
-    if not tables.has_data(table):
-        return 0
-    return tables.read(table).where(F.col(BATCH_ID) == batch_id).count()
 
 
 def _record_audit(

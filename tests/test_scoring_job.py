@@ -13,6 +13,7 @@ from jobs.monitor import main as monitor_main
 from jobs.monitor import monitor
 from jobs.score import STATS_COLUMNS_PROPERTY, score
 from tests.scoring_fixtures import (
+    FIRST_BATCH,
     SECOND_BATCH,
     context_for,
     first_listings,
@@ -130,6 +131,9 @@ def test_bad_input_is_scored_by_the_stages_or_quarantined_and_reconciles(context
     assert '"sale_id":12' in raw["raw_record"] and '"extra":"x"' in raw["raw_record"]
     audit = context.tables.read("score_audit").first()
     assert audit["rows_in"] == audit["rows_scored"] + audit["rows_quarantined"]
+    rerun = score(context, _args(full=True))
+    assert (rerun["rows_in"], rerun["rows_scored"], rerun["rows_quarantined"]) == (4, 2, 2)
+    assert context.tables.read("predictions_quarantine").count() == 2
 
 
 def test_a_missing_input_column_quarantines_every_row_with_the_reason(context, spark) -> None:
@@ -186,3 +190,40 @@ def test_monitor_flags_a_shifted_batch_and_not_an_unshifted_one(context, spark, 
     rows = context.tables.read("score_monitoring").where("breached").collect()
     assert {(r["kind"], r["name"]) for r in rows} >= {("feature", "living_area"), ("prediction", "prediction")}
     assert all(not math.isnan(r["value"]) for r in rows)
+
+
+def _commits(spark, location: str) -> list:
+    """The table's commits, newest first: operation and metrics."""
+    return spark.sql(f"DESCRIBE HISTORY delta.`{location}`").select("operation", "operationMetrics").collect()
+
+
+def test_counts_of_a_rerun_leave_out_the_other_batches_rows_a_compacted_file_held(context, spark) -> None:
+    score(context, _args())
+    changed = listings(spark, [(4, "south", 130.0, SECOND_BATCH), (5, "north", 90.0, SECOND_BATCH)])
+    context.tables.merge(changed, "listings_silver", "t.sale_id = s.sale_id")
+    score(context, _args())
+    location = context.tables.location("predictions")
+    spark.sql(f"OPTIMIZE delta.`{location}`")  # both batches now share one file
+
+    rerun = score(context, _args())
+    copied = int(_commits(spark, location)[0]["operationMetrics"]["numCopiedRows"])
+    assert copied == 4  # the first batch's rows, rewritten with the file
+    assert (rerun["rows_in"], rerun["rows_scored"], rerun["rows_quarantined"]) == (2, 2, 0)
+    assert context.tables.read("predictions").count() == 6
+    audit = context.tables.read("score_audit").where(F.col("batch_id") == rerun["batch_id"]).first()
+    assert (audit["rows_in"], audit["rows_scored"], audit["rows_quarantined"]) == (2, 2, 0)
+
+
+def test_null_keys_are_quarantined_in_one_pass_and_a_rerun_replaces_them(context, spark, tmp_path, registry) -> None:
+    every_row = context_for(spark, scoring_settings(tmp_path / "lakehouse", registry[0], "score.incremental.mode=none"))
+    rows = [(1, "north", 100.0, FIRST_BATCH), (2, "south", 150.0, FIRST_BATCH), (None, "north", 90.0, FIRST_BATCH)]
+    every_row.tables.write(listings(spark, rows), "listings_silver")
+    for _ in range(2):
+        result = score(every_row, _args())
+        assert (result["rows_in"], result["rows_scored"], result["rows_quarantined"]) == (3, 2, 1)
+    quarantine = every_row.tables.read("predictions_quarantine")
+    assert [r["reason"] for r in quarantine.collect()] == ["null key (sale_id)"]
+    # No row lacked a prediction, so the model did not run again to look for such rows: one
+    # quarantine write per run.
+    writes = [c for c in _commits(spark, every_row.tables.location("predictions_quarantine")) if c["operation"] == "WRITE"]
+    assert len(writes) == 2  # one per run
