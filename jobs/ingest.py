@@ -362,8 +362,10 @@ class BatchWriter:
         self._check_limits(read, quarantined, rows, batch_id)
         latest = ingestion.latest_per_key(ingestion_checks.passed(rows), source.key, source.order_by)
         if source.key:
+            # `rows` is cached and its dedup deterministic, so Delta need not copy it again.
             merged = tables.merge(latest, source.silver, ingestion.merge_condition(source.key),
-                                  ingestion.newer_condition(source.order_by), evolve_schema=evolve)
+                                  ingestion.newer_condition(source.order_by), evolve_schema=evolve,
+                                  stable_source=True)
             kept = merged["numSourceRows"]
         else:  # every row is its own record: an idempotent append
             appended = tables.append_once(latest, source.silver, app_id, batch_id, merge_schema=evolve)

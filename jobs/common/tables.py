@@ -19,7 +19,9 @@ from pyspark.errors import AnalysisException
 from pyspark.sql import DataFrame, SparkSession
 
 from jobs.common.config import Settings
-from jobs.common.session import is_connect
+from jobs.common.session import is_connect, session_conf
+
+MATERIALIZE_SOURCE = "spark.databricks.delta.merge.materializeSource"
 
 
 @dataclass(frozen=True)
@@ -118,10 +120,14 @@ class TableStore:
         condition: str,
         update_condition: str | None = None,
         evolve_schema: bool = False,
+        stable_source: bool = False,
     ) -> dict[str, int]:
         """Upsert `df` (alias `s`) into `table` (alias `t`): update matches, insert the rest.
 
         Creates the table from `df` when it does not exist yet; returns Delta's merge metrics.
+        Delta copies a source it cannot prove stable before merging (it reads it twice); a
+        `stable_source` (cached, or from Delta snapshots, with deterministic operations) is
+        read as it is instead.
         """
         if not self._has_data(table):
             self.write(df, table, mode="append")
@@ -137,7 +143,8 @@ class TableStore:
         if evolve_schema:
             builder = builder.withSchemaEvolution()
         before = self.version(table)
-        builder.execute()
+        with session_conf(self.spark, {MATERIALIZE_SOURCE: "none" if stable_source else "auto"}):
+            builder.execute()
         latest = target.history(1).select("version", "operationMetrics").first()
         if latest["version"] == before:  # nothing to merge: Delta committed nothing
             return {"numSourceRows": 0, "numTargetRowsInserted": 0, "numTargetRowsUpdated": 0}
