@@ -2,7 +2,8 @@
 
 Passes read a *prepared* projection of the source: column i becomes ``c<i>`` (so any column
 name works in generated expressions), floating NaN becomes null (pandas counts NaN as
-missing), decimals become doubles, booleans become strings, and the target becomes ``__target``.
+missing) and -0.0 becomes 0.0, decimals become doubles, booleans become strings, and the
+target becomes ``__target``.
 """
 
 from __future__ import annotations
@@ -62,7 +63,8 @@ def profiled_columns(df: DataFrame, names: list[str]) -> list[ProfiledColumn]:
 
 def _prepared(source: Column, data_type: T.DataType, kind: str) -> Column:
     if isinstance(data_type, (T.FloatType, T.DoubleType)):
-        return F.when(F.isnan(source), F.lit(None)).otherwise(source).cast("double")
+        # + 0.0 turns -0.0 into 0.0, which then falls in the zero bin of the distribution pass.
+        return F.when(F.isnan(source), F.lit(None)).otherwise(source.cast("double") + F.lit(0.0))
     if kind == NUMERIC:
         return source.cast("double") if isinstance(data_type, T.DecimalType) else source
     if isinstance(data_type, T.BooleanType):

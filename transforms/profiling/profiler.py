@@ -71,8 +71,9 @@ def profile_frame(
         if (b := dist.numeric_bounds(sketches[c.index], probabilities)) is not None
     }
     target_shift = None if target is None else _median(totals, probabilities)
-    query = dist.distribution_query(prepared, profiled, bounds, settings, target_shift, binary)
-    counts = dist.by_column(counter.collect(query, "distributions"), settings)
+    bins = {i: dist.Bins(b, settings, binary) for i, b in bounds.items()}
+    query = dist.distribution_query(prepared, profiled, bins, settings, target_shift)
+    counts = dist.by_column(counter.collect(query, "distributions"), bins)
     sums = {i: _power_sums(b, counts[i]) for i, b in bounds.items()}
     numeric = [c for c in profiled if c.index in bounds]
     pairs = _correlations(counter, prepared, numeric, {i: s.mean for i, s in sums.items()})
