@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 
 import pytest
@@ -9,7 +10,9 @@ from pyspark.sql import functions as F
 
 from transforms.governance import column_roles
 from transforms.profiling import ProfileSettings, profile_frame
+from transforms.profiling.distributions import Bins, NumericBounds, Placement
 from transforms.profiling.html import render_report
+from transforms.profiling.moments import PowerSums, pearson
 from transforms.profiling.relations import between_level_r2, level_groups, roc_auc_from_groups
 
 SETTINGS = ProfileSettings(histogram_bins=4, score_bins=10, rare_threshold=0.2)
@@ -125,3 +128,49 @@ def test_stats_rows_carry_run_and_source_version(profile, spark):
 def test_empty_table_is_a_clear_error(passengers):
     with pytest.raises(ValueError, match="has no rows"):
         profile_frame(passengers.limit(0), "empty")
+
+
+def test_moments_from_shifted_power_sums_by_hand():
+    # values 1, 2, 6 shifted by 2: d = -1, 0, 4
+    sums = PowerSums(shift=2.0, n=3, s1=3.0, s2=17.0, s3=63.0)
+    assert sums.mean == pytest.approx(3.0)
+    assert sums.std == pytest.approx(math.sqrt(((1 - 3) ** 2 + (2 - 3) ** 2 + (6 - 3) ** 2) / 2))
+    m2, m3 = 14.0, (-2) ** 3 + (-1) ** 3 + 3 ** 3
+    assert sums.population_skewness == pytest.approx(math.sqrt(3) * m3 / m2 ** 1.5)
+    assert PowerSums(shift=5.0, n=2, s1=0.0, s2=0.0, s3=0.0).population_skewness is None
+    # pairs (0, 0), (1, 2), (2, 4): a straight line; shifts do not matter
+    assert pearson(3, 3.0, 5.0, 6.0, 20.0, 10.0) == pytest.approx(1.0)
+    assert pearson(3, 3.0, 5.0, 3.0, 3.0, 3.0) is None  # the second is constant
+
+
+def test_bins_place_buckets_score_bins_fences_and_zero():
+    bounds = NumericBounds(minimum=-2.0, maximum=6.0, lower_fence=-1.0, upper_fence=4.0,
+                           score_edges=[1.0, 3.0], shift=1.0)
+    bins = Bins(bounds, ProfileSettings(histogram_bins=4), score_bins=True)
+    # breakpoints: buckets 0, 2, 4; score edges 1, 3; fences -1 and just above 4; zero [0, 5e-324)
+    assert bins.splits == [-math.inf, -1.0, 0.0, 5e-324, 1.0, 2.0, 3.0, 4.0,
+                           math.nextafter(4.0, math.inf), math.inf]
+    place = [bins.placement(i) for i in range(len(bins.splits) - 1)]
+    assert place[0] == Placement(bucket=0, score_bin=0, side="low", zero=False)  # below -1
+    assert place[2] == Placement(bucket=1, score_bin=0, side="", zero=True)  # exactly 0
+    assert place[5] == Placement(bucket=2, score_bin=1, side="", zero=False)  # [2, 3)
+    assert place[7] == Placement(bucket=3, score_bin=2, side="", zero=False)  # exactly 4
+    assert place[8] == Placement(bucket=3, score_bin=2, side="high", zero=False)  # above 4
+    assert Bins(bounds, ProfileSettings(histogram_bins=4), score_bins=False).placement(6).score_bin == 0
+
+
+def test_edge_values_distinct_levels_and_times(spark):
+    rows = [(-0.0, "a", "2020-01-02 03:04:05"), (0.0, "b", None), (1.0, "a", "2019-12-31 23:59:59.5"),
+            (3.0, "c", "2020-01-01 00:00:00"), (None, "a", None)]
+    frame = spark.createDataFrame(rows, "x double, s string, at string").withColumn("at", F.to_timestamp("at"))
+    profile = profile_frame(frame, "edges", settings=ProfileSettings(histogram_bins=3))
+    x = profile.column("x")
+    assert x.zeros_pct == pytest.approx(50.0)  # -0.0 is a zero too
+    # buckets [0, 1), [1, 2), [2, 3]: each value in the bucket whose reported edges hold it
+    assert [(b["lower"], b["count"]) for b in x.histogram] == [(0.0, 2), (1.0, 1), (2.0, 1)]
+    assert (x.approx_distinct, x.count) == (3, 4)
+    assert profile.column("s").approx_distinct == 3  # category levels are counted exactly
+    at = profile.column("at")
+    assert (at.min_value, at.max_value) == ("2019-12-31 23:59:59.5", "2020-01-02 03:04:05")
+    assert (at.count, at.approx_distinct) == (3, 3)
+    assert len(profile.pass_seconds) == profile.passes == 2  # one numeric column: no correlation

@@ -181,7 +181,8 @@ def render_report(profile: TableProfile) -> str:
         ["passes over the data", f"{profile.passes}: {', '.join(profile.pass_names)}"],
         ["Spark jobs", profile.spark_jobs],
         ["quantile accuracy", f"{settings.quantile_accuracy} (rank error ≤ n/{settings.quantile_accuracy})"],
-        ["distinct counts", f"HyperLogLog, relative s.d. {settings.distinct_rsd}"],
+        ["distinct counts", f"numeric and temporal: HyperLogLog, relative s.d. {settings.distinct_rsd}; "
+                            "categorical: exact (the level count)"],
         ["rare level", f"< {settings.rare_threshold:.1%} of non-null rows"],
     ])
     governed = [c for c in profile.columns if c.role != "feature" or c.flags]

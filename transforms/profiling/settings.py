@@ -17,7 +17,8 @@ class ProfileSettings:
 
     `quantile_accuracy` is Spark's `percentile_approx` accuracy: a reported quantile at
     probability p is a value whose rank lies within ``n / quantile_accuracy`` of ``p * n``.
-    `distinct_rsd` is the relative standard deviation allowed to `approx_count_distinct`.
+    `distinct_rsd` is the relative standard deviation allowed to `approx_count_distinct`, which
+    counts the distinct values of numeric and temporal columns (categories are counted exactly).
     `rare_threshold` is the share of non-null rows under which a category is a rare level.
     `max_levels` bounds the levels per categorical column kept after the grouped pass; the
     rest are summed as one "other" level for the target relation.
