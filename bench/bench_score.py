@@ -8,9 +8,10 @@ Delta input to a written output:
 * native: ``PipelineModel.transform`` shaped into the prediction table and written by
   ``jobs.score.write_predictions`` (the job's own write: Delta, partitioned by scoring date,
   statistics on the skipping columns);
-* score job: ``jobs.score.score`` end to end with the model registered in MLflow: input
-  screening, the cached scored batch, predictions, quarantine, the counts that reconcile them,
-  audit row and views (what users run; ``--skip-job`` leaves it out);
+* score job: ``jobs.score.score`` end to end with the model registered in MLflow: model load
+  from the registry, input count, input screening, predictions, quarantine (rows in, scored and
+  quarantined reconciled from the Delta commits' metrics), audit row and views (what users
+  run; ``--skip-job`` leaves it out);
 * pandas + scikit-learn: the input's Parquet files read with pandas, ``predict``, written to
   Parquet, in this one process;
 * spark_udf: the same model applied with ``mlflow.pyfunc.spark_udf``.

@@ -26,8 +26,7 @@ from __future__ import annotations
 import argparse
 import logging
 import uuid
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
@@ -40,6 +39,7 @@ from pyspark.sql import functions as F
 from jobs.common.cli import JobContext, run_job
 from jobs.common.config import Settings
 from jobs.common.model_loading import load_spark_model
+from jobs.common.session import session_conf
 from jobs.common.tables import TableStore
 from jobs.common.tracking import client, configure_mlflow, registered_model_name
 from jobs.common.views import register_views
@@ -250,22 +250,6 @@ def write_predictions(
     if properties.get(STATS_COLUMNS_PROPERTY) != stats_columns:
         tables.spark.sql(f"ALTER TABLE {name} SET TBLPROPERTIES ('{STATS_COLUMNS_PROPERTY}' = '{stats_columns}')")
     return written
-
-
-@contextmanager
-def session_conf(spark: SparkSession, values: dict[str, str]) -> Iterator[None]:
-    """Set SQL settings for the statements inside the block, then put back what was there."""
-    before = {name: spark.conf.get(name, None) for name in values}
-    for name, value in values.items():
-        spark.conf.set(name, value)
-    try:
-        yield
-    finally:
-        for name, value in before.items():
-            if value is None:
-                spark.conf.unset(name)
-            else:
-                spark.conf.set(name, value)
 
 
 def _quarantine_rows(rows: DataFrame, model: ModelIdentity, batch_id: str, at: datetime) -> DataFrame:
