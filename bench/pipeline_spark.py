@@ -21,7 +21,7 @@ from pyspark.sql import functions as F
 
 from bench import pipeline_spec as spec
 from bench.bench_ingest import landing_settings
-from bench.bench_score import write_predictions
+from bench.bench_score import write_predictions_of
 from bench.measure import StageRecorder, tree_rss
 from bench.spark_metrics import jobs_since, last_job_id
 from jobs.common.cli import JobContext
@@ -100,7 +100,7 @@ def run(args: argparse.Namespace) -> None:
     with recorder.stage(spec.SCORE, rows):
         scoring.transform(silver).select(spec.KEY, "prediction").write.format("noop").mode("overwrite").save()
     with recorder.stage(spec.SCORE_WRITE, rows):
-        write_predictions(scoring.transform(silver), str(work / "predictions"))
+        write_predictions_of(context.tables, scoring.transform(silver), "predictions")
     recorder.close()
     spark.stop()
 
