@@ -219,10 +219,9 @@ def _replace_batch(
 
     Returns the number of rows the batch now holds, from the metrics of the Delta commit.
     """
-    tag = f"score/{batch_id}/{uuid.uuid4().hex}"  # finds this write's commit among concurrent ones
-    tables.write(rows, table, mode="overwrite", partition_by=partition_by,
-                 options={"replaceWhere": f"{BATCH_ID} = '{batch_id}'", "userMetadata": tag, **(properties or {})})
-    commit = tables.find_commit(table, tag)
+    commit = tables.write_tagged(rows, table, f"score/{batch_id}/{uuid.uuid4().hex}", mode="overwrite",
+                                 partition_by=partition_by,
+                                 options={"replaceWhere": f"{BATCH_ID} = '{batch_id}'", **(properties or {})})
     if commit is None:
         # Delta commits nothing when there was nothing to write and nothing to replace; a
         # commit pushed out of the recent history would undercount, which fails reconciliation.

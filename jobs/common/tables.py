@@ -11,6 +11,7 @@ disk when it starts (:meth:`TableStore.register_all`).
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +23,8 @@ from jobs.common.config import Settings
 from jobs.common.session import is_connect, session_conf
 
 MATERIALIZE_SOURCE = "spark.databricks.delta.merge.materializeSource"
+# The user metadata of the session's next commits (the writer's `userMetadata` option elsewhere).
+COMMIT_USER_METADATA = "spark.databricks.delta.commitInfo.userMetadata"
 
 
 @dataclass(frozen=True)
@@ -81,6 +84,16 @@ class TableStore:
             writer.save(self.location(table))
             self._register(table)
 
+    def write_tagged(self, df: DataFrame, table: str, tag: str, note: str = "", **write_args) -> Commit | None:
+        """`write` with its commit tagged `tag` (and `note`); return that commit (see `find_commit`).
+
+        The tag, not the table's latest version, finds the commit: another writer may commit
+        in between, and a write Delta skips (nothing to write, or an idempotent replay) has none.
+        """
+        options = {**write_args.pop("options", {}), "userMetadata": f"{tag} {note}".rstrip()}
+        self.write(df, table, options=options, **write_args)
+        return self.find_commit(table, tag)
+
     def append_once(
         self,
         df: DataFrame,
@@ -99,13 +112,10 @@ class TableStore:
         `note` is kept in the commit. Returns the commit that holds the append, this attempt's
         or an earlier one's, if it is among the table's recent commits.
         """
-        tag = f"{app_id}/{version}"
-        options = {"txnAppId": app_id, "txnVersion": str(version), "userMetadata": f"{tag} {note}".rstrip(),
-                   **(properties or {})}
+        options = {"txnAppId": app_id, "txnVersion": str(version), **(properties or {})}
         if merge_schema:
             options["mergeSchema"] = "true"
-        self.write(df, table, mode="append", options=options)
-        return self.find_commit(table, tag)
+        return self.write_tagged(df, table, f"{app_id}/{version}", note, mode="append", options=options)
 
     def delta_table(self, table: str) -> DeltaTable:
         """The Delta table API (merge, history) of a table, by name or by its local path."""
@@ -129,9 +139,10 @@ class TableStore:
         `stable_source` (cached, or from Delta snapshots, with deterministic operations) is
         read as it is instead.
         """
+        tag = f"merge/{uuid.uuid4().hex}"
         if not self._has_data(table):
-            self.write(df, table, mode="append")
-            written = self.find_commit(table).metrics["numOutputRows"]
+            created = self.write_tagged(df, table, tag, mode="append")
+            written = created.metrics.get("numOutputRows", 0) if created else 0
             return {"numSourceRows": written, "numTargetRowsInserted": written, "numTargetRowsUpdated": 0}
         target = self.delta_table(table)
         builder = (
@@ -142,13 +153,13 @@ class TableStore:
         )
         if evolve_schema:
             builder = builder.withSchemaEvolution()
-        before = self.version(table)
-        with session_conf(self.spark, {MATERIALIZE_SOURCE: "none" if stable_source else "auto"}):
+        settings = {MATERIALIZE_SOURCE: "none" if stable_source else "auto", COMMIT_USER_METADATA: tag}
+        with session_conf(self.spark, settings):
             builder.execute()
-        latest = target.history(1).select("version", "operationMetrics").first()
-        if latest["version"] == before:  # nothing to merge: Delta committed nothing
+        merged = self.find_commit(table, tag)
+        if merged is None:  # nothing to merge: Delta committed nothing
             return {"numSourceRows": 0, "numTargetRowsInserted": 0, "numTargetRowsUpdated": 0}
-        return {k: int(v) for k, v in latest["operationMetrics"].items() if k.startswith(("numTarget", "numSource"))}
+        return {k: v for k, v in merged.metrics.items() if k.startswith(("numTarget", "numSource"))}
 
     def delete(self, table: str, condition: str) -> None:
         """Delete the rows matching a SQL `condition` (SQL, so it also runs through Spark Connect)."""
