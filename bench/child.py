@@ -1,8 +1,9 @@
 """Run one side of the benchmark in its own process group, within a memory limit and a timeout.
 
-The limit is on the resident memory of the whole process tree, checked twice a second; a
-side that crosses it, or runs past the timeout, is killed by its process group id and
-reported as out of memory or out of time instead of taking the benchmark down with it.
+The limit is on the held resident memory of the whole process tree (see bench.measure),
+checked twice a second; a side that crosses it, or runs past the timeout, is killed by its
+process group id and reported as out of memory or out of time instead of taking the
+benchmark down with it.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ def run_child(module: str, args: list[str], log: Path, memory_limit_gib: float, 
     status = OK
     try:
         while process.poll() is None:
-            if tree_rss(process.pid) > limit:
+            if tree_rss(process.pid).held > limit:
                 status = f"out of memory (> {memory_limit_gib:g} GiB)"
             elif time.monotonic() > deadline:
                 status = f"out of time (> {timeout_s:g} s)"

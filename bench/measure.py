@@ -3,6 +3,12 @@
 Memory is the resident set (RSS) of a process and all its descendants, read from /proc and
 sampled by a thread: for Spark that is the driver's Python, its JVM (driver and, in local
 mode, the executors) and the Python workers the JVM starts; for pandas the one process.
+
+The resident set is split in two. *Held* memory (anonymous and shared-memory pages: heaps,
+Arrow buffers, pandas frames) is what the processes need and what the limits apply to.
+*Mapped* memory (file-backed pages) is mostly Spark reading its shuffle and disk-cached
+blocks through mmap: page cache the kernel takes back under pressure. Counting it as held
+made a 10M-row ingest look like 22 GiB.
 """
 
 from __future__ import annotations
@@ -14,7 +20,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
 GIB = 1 << 30
@@ -42,38 +48,56 @@ def descendants(pid: int) -> list[int]:
     return found
 
 
-def rss(pid: int) -> int:
+class Resident(NamedTuple):
+    """Resident bytes: held (anonymous + shared memory) and mapped (file-backed)."""
+
+    held: int = 0
+    mapped: int = 0
+
+    def __add__(self, other: tuple) -> Resident:  # type: ignore[override]
+        return Resident(self.held + other[0], self.mapped + other[1])
+
+    def max(self, other: Resident) -> Resident:
+        return Resident(max(self.held, other.held), max(self.mapped, other.mapped))
+
+
+def rss(pid: int) -> Resident:
+    fields: dict[str, int] = {}
     try:
-        with open(f"/proc/{pid}/statm") as statm:
-            return int(statm.read().split()[1]) * PAGE_SIZE
+        with open(f"/proc/{pid}/status") as status:
+            for line in status:
+                name, _, value = line.partition(":")
+                if name in ("RssAnon", "RssFile", "RssShmem"):
+                    fields[name] = int(value.split()[0]) * 1024
     except (FileNotFoundError, ProcessLookupError):
-        return 0
+        pass
+    return Resident(fields.get("RssAnon", 0) + fields.get("RssShmem", 0), fields.get("RssFile", 0))
 
 
-def tree_rss(root: int, extra_roots: Iterable[int] = ()) -> int:
-    """RSS of `root` and its descendants, plus the descendants (only) of `extra_roots`.
+def tree_rss(root: int, extra_roots: Iterable[int] = ()) -> Resident:
+    """Resident memory of `root` and its descendants, plus the descendants (only) of `extra_roots`.
 
     `extra_roots` are standalone workers: their executors count, the worker daemons do not.
     """
     pids = [root, *descendants(root)]
     for worker in extra_roots:
         pids.extend(descendants(worker))
-    return sum(rss(p) for p in pids)
+    return sum((rss(p) for p in pids), Resident())
 
 
 class PeakSampler:
-    """Samples `measure()` every `interval` seconds in a daemon thread; keeps the peak."""
+    """Samples `measure()` every `interval` seconds in a daemon thread; keeps the peak of each part."""
 
-    def __init__(self, measure: Callable[[], int], interval: float = 0.2) -> None:
+    def __init__(self, measure: Callable[[], Resident], interval: float = 0.2) -> None:
         self.measure = measure
         self.interval = interval
-        self._peak = 0
+        self._peak = Resident()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True, name="peak-sampler")
 
     def _run(self) -> None:
         while not self._stop.wait(self.interval):
-            self._peak = max(self._peak, self.measure())
+            self._peak = self._peak.max(self.measure())
 
     def start(self) -> PeakSampler:
         self._thread.start()
@@ -82,8 +106,8 @@ class PeakSampler:
     def reset(self) -> None:
         self._peak = self.measure()
 
-    def peak(self) -> int:
-        return max(self._peak, self.measure())
+    def peak(self) -> Resident:
+        return self._peak.max(self.measure())
 
     def stop(self) -> None:
         self._stop.set()
@@ -127,8 +151,9 @@ class StageRecorder:
         started = time.perf_counter()
         yield extra
         seconds = time.perf_counter() - started
+        peak = self.sampler.peak()
         record = {"side": self.side, "stage": name, "rows": rows, "seconds": seconds,
-                  "peak_rss": self.sampler.peak(), **extra}
+                  "peak_rss": peak.held, "peak_mapped": peak.mapped, **extra}
         if self.on_end:
             record["spark"] = self.on_end(name)
         self.record(record)
@@ -144,7 +169,8 @@ class StageRecorder:
     def record(self, record: dict[str, Any]) -> None:
         self._append(record)
         print(f"[{self.side}] {record['stage']}: {record['seconds']:.1f} s, "
-              f"peak {record['peak_rss'] / GIB:.2f} GiB", flush=True)
+              f"peak {record['peak_rss'] / GIB:.2f} GiB held, {record.get('peak_mapped', 0) / GIB:.2f} GiB mapped",
+              flush=True)
 
     def close(self) -> None:
         self.sampler.stop()

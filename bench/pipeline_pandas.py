@@ -121,7 +121,7 @@ def run(args: argparse.Namespace) -> None:
     startup = time.perf_counter() - started
     recorder = StageRecorder("pandas", out)
     recorder.record({"side": "pandas", "stage": spec.STARTUP, "rows": 0, "seconds": startup,
-                     "peak_rss": recorder.sampler.peak()})
+                     "peak_rss": recorder.sampler.peak().held})
 
     source = load_settings("house_sales").source("sales")
     silver_path, rows = work / "pandas_silver.parquet", args.rows
@@ -144,9 +144,12 @@ def run(args: argparse.Namespace) -> None:
     label = silver[spec.LABEL]
     models = {spec.TRAIN_LINEAR: LinearRegression(),
               spec.TRAIN_XGBOOST: xgboost.XGBRegressor(**spec.XGBOOST_PARAMS, n_jobs=args.threads)}
+    every = spec.booster_sample_every(train_count)
+    booster_train = ~test & spec.in_booster_sample(silver[spec.KEY], every).to_numpy()
     for stage, model in models.items():
-        with recorder.stage(stage, train_count):
-            model.fit(table[~test], label[~test])
+        rows_in = booster_train if stage == spec.TRAIN_XGBOOST else ~test
+        with recorder.stage(stage, int(rows_in.sum())):
+            model.fit(table[rows_in], label[rows_in])
         recorder.annotate(stage, quality=quality(model, table[test], label[test]))
     del table
 

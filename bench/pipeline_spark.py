@@ -1,7 +1,7 @@
 """The project's side of the pipeline benchmark: every stage through the project's own code.
 
-Generate (jobs.generate) -> ingest bronze + silver (jobs.ingest, one streaming batch of all
-files) -> I/O floor (Delta copy of silver) -> profile (transforms.profiling) -> feature fit and
+Generate (jobs.generate) -> ingest bronze + silver (jobs.ingest, streaming batches of at most
+spec.BATCH_FILES files) -> I/O floor (Delta copy of silver) -> profile (transforms.profiling) -> feature fit and
 transform (transforms.pipeline_builder, feature table written to Delta) -> linear regression
 and xgboost.spark (transforms.models) -> score natively and write the prediction table
 (transforms.scoring). One JSON line per stage goes to ``--out``. Run by bench.bench_pipeline
@@ -50,7 +50,7 @@ def quality(model, rows: DataFrame) -> dict[str, float]:
 
 def run(args: argparse.Namespace) -> None:
     work, out = Path(args.work), Path(args.out)
-    files = max(2, args.rows // 500_000)
+    files = max(2, args.rows // spec.ROWS_PER_FILE)
     overrides = [f"spark.master={args.master}", f"spark.conf[spark.driver.memory]={args.driver_memory}",
                  "spark.conf[spark.ui.enabled]=true", "spark.conf[spark.ui.port]=0",
                  *[f"spark.conf[{c.partition('=')[0]}]={c.partition('=')[2]}" for c in args.conf]]
@@ -62,12 +62,12 @@ def run(args: argparse.Namespace) -> None:
     recorder = StageRecorder("project", out, lambda stage: marks.update({stage: last_job_id(spark)}),
                              lambda stage: jobs_since(spark, marks[stage]))
     recorder.record({"side": "project", "stage": spec.STARTUP, "rows": 0, "seconds": startup,
-                     "peak_rss": tree_rss(os.getpid()), "master": spark.sparkContext.master})
+                     "peak_rss": tree_rss(os.getpid()).held, "master": spark.sparkContext.master})
     context = JobContext(settings, spark, TableStore(spark, settings))
     rows = args.rows
     with recorder.stage(spec.GENERATE, rows):
         generate(context)
-    source = settings.source("sales").model_copy(update={"max_files_per_trigger": files})
+    source = settings.source("sales").model_copy(update={"max_files_per_trigger": min(files, spec.BATCH_FILES)})
     with recorder.stage(spec.INGEST, rows) as extra:
         rows = extra["rows_out"] = ingest_source(context, source)["rows_silver"]
     silver = context.tables.read(source.silver)
@@ -89,11 +89,14 @@ def run(args: argparse.Namespace) -> None:
     features = context.tables.read(FEATURE_TABLE)
 
     models = {}
-    for stage, algorithm, params in [(spec.TRAIN_LINEAR, "linear_regression", {}),
-                                     (spec.TRAIN_XGBOOST, "xgboost_regressor", spec.XGBOOST_PARAMS)]:
+    train, every = features.where(F.col("split") == TRAIN), spec.booster_sample_every(train_count)
+    booster_train = train.where(spec.in_booster_sample(F.col(spec.KEY), every)) if every > 1 else train
+    for stage, algorithm, params, rows_in, count in [
+            (spec.TRAIN_LINEAR, "linear_regression", {}, train, train_count),
+            (spec.TRAIN_XGBOOST, "xgboost_regressor", spec.XGBOOST_PARAMS, booster_train, train_count // every)]:
         estimator = build_estimator(algorithm, "regression", params, FEATURES_COLUMN, spec.LABEL)
-        with recorder.stage(stage, train_count):
-            models[stage] = estimator.fit(features.where(F.col("split") == TRAIN))
+        with recorder.stage(stage, count):
+            models[stage] = estimator.fit(rows_in)
         recorder.annotate(stage, quality=quality(models[stage], features.where(F.col("split") == TEST)))
 
     scoring = PipelineModel(stages=[features_model, models[spec.TRAIN_XGBOOST]])

@@ -22,6 +22,14 @@ RARE_TOL = 0.01
 # reproduce Spark's xxhash64 (transforms.split), and the generator's values do not depend on
 # the id's residue, so this is as random a split as a hash.
 TEST_EVERY = 5
+# Landing files hold this many rows; the project ingests at most BATCH_FILES of them per
+# streaming batch (10M rows: one batch at 10M, ten at 100M, so the cached batch stays bounded).
+ROWS_PER_FILE = 500_000
+BATCH_FILES = 20
+# xgboost (on both sides) holds its training rows in one process's memory: 80M rows of
+# features would not fit here. Beyond this many training rows it learns from every k-th block
+# of TEST_EVERY keys (booster_sample); at 10M rows and under, from all of them.
+MAX_BOOSTER_TRAIN_ROWS = 8_000_000
 XGBOOST_PARAMS: dict[str, Any] = {"n_estimators": 100, "max_depth": 6, "learning_rate": 0.3,
                                   "tree_method": "hist"}
 
@@ -46,6 +54,16 @@ PANDAS_SKIPS = {GENERATE}
 END_TO_END = [STARTUP, INGEST, PROFILE, FEATURE_FIT, FEATURE_TRANSFORM, TRAIN_LINEAR,
               TRAIN_XGBOOST, SCORE_WRITE]
 DERIVED = {"house_age": f"year({DATE}) - year_built", "sale_month": f"month({DATE})"}
+
+
+def booster_sample_every(train_rows: int) -> int:
+    """k: xgboost learns from the training rows whose key falls in every k-th block of keys."""
+    return max(1, -(-train_rows // MAX_BOOSTER_TRAIN_ROWS))
+
+
+def in_booster_sample(key: Any, every: int) -> Any:
+    """Whether `key` (a Spark Column or a pandas Series) is in the sample; `& ~test` makes it training."""
+    return key % (TEST_EVERY * every) < TEST_EVERY
 
 
 def feature_steps() -> list[tuple[str, list[str], dict[str, Any]]]:

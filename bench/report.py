@@ -51,8 +51,8 @@ def end_to_end(records: Records) -> dict[str, Any] | None:
 
 def pipeline_table(rows: int, project: Records, project_status: str, pandas: Records,
                    pandas_status: str) -> str:
-    header = ("| stage | rows | project s | project rows/s | project peak GiB | pandas s | pandas rows/s "
-              "| pandas peak GiB | project / pandas | project quality (test) | pandas quality (test) |")
+    header = ("| stage | rows | project s | project rows/s | project peak held GiB | pandas s | pandas rows/s "
+              "| pandas peak held GiB | project / pandas | project quality (test) | pandas quality (test) |")
     lines = [f"### {rows:,} rows", "", header, "|" + "---|" * 11]
     stages = [(s, project.get(s), pandas.get(s)) for s in spec.STAGES]
     stages.append(("**end to end**", end_to_end(project), end_to_end(pandas)))
