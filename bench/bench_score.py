@@ -1,8 +1,16 @@
 """Batch scoring throughput: native Spark ML vs spark_udf vs pandas + scikit-learn vs the I/O floor.
 
-Generates ``--rows`` house sales into a Delta table, fits the same random forest (same trees,
-depth and inputs) in Spark ML and in scikit-learn on 20,000 rows, then times, each from the
-Delta input to a written output:
+Generates ``--rows`` house sales into a Delta table, fits the same model on both sides on
+20,000 rows, then times, each from the Delta input to a written output. ``--model`` picks it:
+
+* ``forest``: a random forest (same trees, depth and inputs) in Spark ML and in scikit-learn
+  over eight raw columns, a median imputer and an index of the neighborhood: a bare model,
+  where Spark ML's per-row tree walk is the cost;
+* ``pipeline``: what the project ships, the house-sales feature steps of the pipeline
+  benchmark (bench.pipeline_spec: derived dates, imputers, rare labels, log, one-hot) then
+  xgboost; pandas runs them with feature-engine (bench.pipeline_pandas) and xgboost.
+
+The paths:
 
 * I/O floor: a plain Delta -> Delta copy of the same rows (all 14 input columns);
 * native: ``PipelineModel.transform`` shaped into the prediction table and written by
@@ -23,7 +31,7 @@ its jobs (REST API): under load they show the work apart from the wait for a cor
 Run::
 
     .venv/bin/python -m bench.bench_score --rows 1000000
-    .venv/bin/python -m bench.bench_score --rows 10000000 --skip-udf
+    .venv/bin/python -m bench.bench_score --rows 10000000 --skip-udf --model forest pipeline
 """
 
 from __future__ import annotations
@@ -33,8 +41,10 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 import mlflow
 import mlflow.pyfunc
@@ -51,6 +61,8 @@ from sklearn.impute import SimpleImputer
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OrdinalEncoder
 
+from bench import pipeline_spec as spec
+from bench.pipeline_pandas import feature_pipeline
 from bench.spark_metrics import jobs_since, last_job_id
 from jobs.common.cli import JobContext
 from jobs.common.config import Settings, load_settings
@@ -62,7 +74,10 @@ from jobs.common.tracking import (
     model_pip_requirements,
     registered_model_name,
 )
+from jobs.features import model_input_columns
 from jobs.score import score, write_predictions
+from transforms.models import build_estimator
+from transforms.pipeline_builder import FEATURES_COLUMN, Step, build_feature_pipeline
 from transforms.scoring import ModelIdentity, prediction_table
 from transforms.synthetic import house_sales
 
@@ -73,23 +88,61 @@ KEY, PASS_THROUGH = ["sale_id"], ["neighborhood"]
 WARM_UP_ROWS = 50_000
 
 
-def spark_model(train: DataFrame) -> PipelineModel:
+def spark_forest(train: DataFrame) -> PipelineModel:
     imputed = [f"{c}_imputed" for c in NUMERIC]
     return Pipeline(stages=[
         StringIndexer(inputCol="neighborhood", outputCol="hood_index", handleInvalid="keep"),
         Imputer(inputCols=NUMERIC, outputCols=imputed, strategy="median"),
         VectorAssembler(inputCols=[*imputed, "hood_index"], outputCol="features", handleInvalid="keep"),
         RandomForestRegressor(featuresCol="features", labelCol="sale_price", numTrees=TREES, maxDepth=DEPTH, seed=1),
-    ]).fit(train)
+    ]).fit(train.select(*NUMERIC, "neighborhood", "sale_price"))
 
 
-def sklearn_model(train: pd.DataFrame):
+def sklearn_forest(train: pd.DataFrame):
     columns = ColumnTransformer([
         ("numeric", SimpleImputer(strategy="median"), NUMERIC),
         ("hood", OrdinalEncoder(handle_unknown="use_encoded_value", unknown_value=-1), ["neighborhood"]),
     ])
     forest = SklearnForest(n_estimators=TREES, max_depth=DEPTH, n_jobs=2, random_state=1)
     return make_pipeline(columns, forest).fit(train[[*NUMERIC, "neighborhood"]], train["sale_price"])
+
+
+def spark_pipeline(train: DataFrame) -> PipelineModel:
+    features = build_feature_pipeline([Step(*step) for step in spec.feature_steps()],
+                                      model_input_columns(train.columns, spec.LABEL), label=spec.LABEL)
+    booster = build_estimator("xgboost_regressor", "regression", spec.XGBOOST_PARAMS, FEATURES_COLUMN, spec.LABEL)
+    return Pipeline(stages=[features, booster]).fit(train)
+
+
+def sklearn_pipeline(train: pd.DataFrame):
+    import xgboost
+
+    return make_pipeline(feature_pipeline(), xgboost.XGBRegressor(**spec.XGBOOST_PARAMS, n_jobs=2)).fit(
+        with_datetimes(train), train[spec.LABEL])
+
+
+def with_datetimes(frame: pd.DataFrame) -> pd.DataFrame:
+    """Dates as datetime64, which feature-engine's steps want (Parquet's dates arrive as objects)."""
+    return frame.assign(**{spec.DATE: pd.to_datetime(frame[spec.DATE])})
+
+
+@dataclass(frozen=True)
+class ScoringModel:
+    """One model fitted on both sides, and the input columns the pandas side passes to it."""
+
+    spark_fit: Callable[[DataFrame], PipelineModel]
+    sklearn_fit: Callable[[pd.DataFrame], Any]
+    pandas_input: Callable[[pd.DataFrame], pd.DataFrame]
+    labelled: bool  # feature-engine's pipeline drops the label, so its input holds one
+    description: str
+
+
+MODELS = {
+    "forest": ScoringModel(spark_forest, sklearn_forest, lambda frame: frame[[*NUMERIC, "neighborhood"]], False,
+                           f"random forest {TREES} trees depth {DEPTH}"),
+    "pipeline": ScoringModel(spark_pipeline, sklearn_pipeline, with_datetimes, True,
+                             "feature pipeline + xgboost (bench.pipeline_spec)"),
+}
 
 
 def timed(label: str, rows: int, run: Callable[[], None], spark: SparkSession | None = None) -> float:
@@ -124,27 +177,31 @@ def register(native: PipelineModel, settings: Settings) -> str:
     return info.model_uri
 
 
-def run(spark: SparkSession, settings: Settings, rows: int, work: Path, skip_udf: bool, skip_job: bool) -> None:
+def run(spark: SparkSession, settings: Settings, rows: int, work: Path, model: str, skip_udf: bool,
+        skip_job: bool) -> None:
+    kind = MODELS[model]
     tables = TableStore(spark, settings)
-    inputs = str(work / "input")
-    house_sales(spark, rows, seed=3, partitions=8, labelled=False).write.format("delta").mode("overwrite").save(inputs)
-    train = house_sales(spark, TRAIN_ROWS, seed=4, partitions=2).select(*NUMERIC, "neighborhood", "sale_price")
-    native = spark_model(train)
-    forest = sklearn_model(train.toPandas())  # 20,000 training rows, not the scored data
+    inputs = str(work / f"input_{model}")
+    house_sales(spark, rows, seed=3, partitions=8, labelled=kind.labelled).write.format("delta").mode(
+        "overwrite").save(inputs)
+    train = house_sales(spark, TRAIN_ROWS, seed=4, partitions=2)
+    native = kind.spark_fit(train)
+    fitted = kind.sklearn_fit(train.toPandas())  # 20,000 training rows, not the scored data
     source = spark.read.format("delta").load(inputs)
     model_uri = register(native, settings)
 
     warm = source.limit(WARM_UP_ROWS)
-    warm.write.format("delta").mode("overwrite").save(str(work / "warm_copy"))
+    warm.write.format("delta").mode("overwrite").save(str(work / f"warm_copy_{model}"))
     write_predictions_of(tables, native.transform(warm), "warm_predictions")
-    print(f"\n== {rows:,} rows, random forest {TREES} trees depth {DEPTH}, {spark.sparkContext.master} ==")
+    print(f"\n== {rows:,} rows, {kind.description}, {spark.sparkContext.master} ==")
 
     floor = timed("I/O floor (Delta copy)", rows, lambda: source.write.format("delta").mode("overwrite").save(
-        str(work / f"copy_{rows}")), spark)
+        str(work / f"copy_{model}_{rows}")), spark)
     speed = timed("native Spark ML", rows,
-                  lambda: write_predictions_of(tables, native.transform(source), f"native_{rows}"), spark)
+                  lambda: write_predictions_of(tables, native.transform(source), f"native_{model}_{rows}"), spark)
     if not skip_job:
-        source.write.format("delta").mode("overwrite").save(tables.location(settings.score.input_table))
+        source.write.format("delta").mode("overwrite").option("overwriteSchema", "true").save(
+            tables.location(settings.score.input_table))
         tables.register_all()
         context = JobContext(settings, spark, tables)
         timed("score job (jobs.score)", rows,
@@ -153,7 +210,7 @@ def run(spark: SparkSession, settings: Settings, rows: int, work: Path, skip_udf
 
     def pandas_sklearn() -> None:
         frame = pd.concat([pd.read_parquet(f.removeprefix("file:")) for f in files], ignore_index=True)
-        frame["prediction"] = forest.predict(frame[[*NUMERIC, "neighborhood"]])
+        frame["prediction"] = fitted.predict(kind.pandas_input(frame))
         frame[["sale_id", "prediction", "neighborhood"]].to_parquet(work / "pandas.parquet")
 
     pandas_speed = timed("pandas + scikit-learn", rows, pandas_sklearn)
@@ -162,7 +219,7 @@ def run(spark: SparkSession, settings: Settings, rows: int, work: Path, skip_udf
     if not skip_udf:
         predict = mlflow.pyfunc.spark_udf(spark, model_uri, result_type="double", env_manager="local")
         udf_scored = source.withColumn("prediction", predict(F.struct(*[F.col(c) for c in [*NUMERIC, "neighborhood"]])))
-        timed("mlflow spark_udf", rows, lambda: write_predictions_of(tables, udf_scored, f"udf_{rows}"), spark)
+        timed("mlflow spark_udf", rows, lambda: write_predictions_of(tables, udf_scored, f"udf_{model}_{rows}"), spark)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -172,6 +229,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--driver-memory", default="4g")
     parser.add_argument("--skip-udf", action="store_true", help="leave out the (slow) spark_udf path")
     parser.add_argument("--skip-job", action="store_true", help="leave out the score job end to end")
+    parser.add_argument("--model", nargs="+", choices=sorted(MODELS), default=["forest"],
+                        help="the model(s) scored: a bare random forest, or the project's feature pipeline + xgboost")
     args = parser.parse_args(argv)
     work = Path(tempfile.mkdtemp(prefix="bench_score_"))
     settings = load_settings("house_sales", overrides=[
@@ -184,8 +243,9 @@ def main(argv: list[str] | None = None) -> None:
     ])
     spark = get_spark(settings)
     try:
-        for rows in args.rows:
-            run(spark, settings, rows, work, args.skip_udf, args.skip_job)
+        for model in args.model:
+            for rows in args.rows:
+                run(spark, settings, rows, work, model, args.skip_udf, args.skip_job)
     finally:
         spark.stop()
         shutil.rmtree(work, ignore_errors=True)
