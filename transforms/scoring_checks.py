@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
+from transforms.ingestion import raw_record
+
 REASON = "reason"
 RAW_RECORD = "raw_record"
 _REASON_COLUMN = "_quarantine_reason"
@@ -26,11 +28,6 @@ class ScreenedInput:
 
     scorable: DataFrame | None
     rejected: DataFrame
-
-
-def raw_record(columns: Sequence[str]) -> Column:
-    """The input row as JSON, so a quarantined row keeps every value it arrived with."""
-    return F.to_json(F.struct(*[F.col(c) for c in columns]))
 
 
 def quarantine_records(rows: DataFrame, reason: Column, columns: Sequence[str] | None = None) -> DataFrame:
