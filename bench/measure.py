@@ -22,7 +22,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, NamedTuple
 
-PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
 GIB = 1 << 30
 
 
@@ -54,9 +53,6 @@ class Resident(NamedTuple):
     held: int = 0
     mapped: int = 0
 
-    def __add__(self, other: tuple) -> Resident:  # type: ignore[override]
-        return Resident(self.held + other[0], self.mapped + other[1])
-
     def max(self, other: Resident) -> Resident:
         return Resident(max(self.held, other.held), max(self.mapped, other.mapped))
 
@@ -82,7 +78,8 @@ def tree_rss(root: int, extra_roots: Iterable[int] = ()) -> Resident:
     pids = [root, *descendants(root)]
     for worker in extra_roots:
         pids.extend(descendants(worker))
-    return sum((rss(p) for p in pids), Resident())
+    readings = [rss(p) for p in pids]
+    return Resident(sum(r.held for r in readings), sum(r.mapped for r in readings))
 
 
 class PeakSampler:

@@ -89,15 +89,16 @@ def run(args: argparse.Namespace) -> None:
     features = context.tables.read(FEATURE_TABLE)
 
     models = {}
-    train, every = features.where(F.col("split") == TRAIN), spec.booster_sample_every(train_count)
-    booster_train = train.where(spec.in_booster_sample(F.col(spec.KEY), every)) if every > 1 else train
+    train, test = features.where(F.col("split") == TRAIN), features.where(F.col("split") == TEST)
+    every = spec.booster_sample_every(train_count)
+    booster_train = train.where(spec.in_booster_sample(F.col(spec.KEY), every))
     for stage, algorithm, params, rows_in, count in [
             (spec.TRAIN_LINEAR, "linear_regression", {}, train, train_count),
             (spec.TRAIN_XGBOOST, "xgboost_regressor", spec.XGBOOST_PARAMS, booster_train, train_count // every)]:
         estimator = build_estimator(algorithm, "regression", params, FEATURES_COLUMN, spec.LABEL)
         with recorder.stage(stage, count):
             models[stage] = estimator.fit(rows_in)
-        recorder.annotate(stage, quality=quality(models[stage], features.where(F.col("split") == TEST)))
+        recorder.annotate(stage, quality=quality(models[stage], test))
 
     scoring = PipelineModel(stages=[features_model, models[spec.TRAIN_XGBOOST]])
     with recorder.stage(spec.SCORE, rows):
