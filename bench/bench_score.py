@@ -76,6 +76,7 @@ from jobs.common.tracking import (
 )
 from jobs.features import model_input_columns
 from jobs.score import score, write_predictions
+from transforms.booster_scoring import score_pipeline
 from transforms.models import build_estimator
 from transforms.pipeline_builder import FEATURES_COLUMN, Step, build_feature_pipeline
 from transforms.scoring import ModelIdentity, prediction_table
@@ -192,13 +193,13 @@ def run(spark: SparkSession, settings: Settings, rows: int, work: Path, model: s
 
     warm = source.limit(WARM_UP_ROWS)
     warm.write.format("delta").mode("overwrite").save(str(work / f"warm_copy_{model}"))
-    write_predictions_of(tables, native.transform(warm), "warm_predictions")
+    write_predictions_of(tables, score_pipeline(native, warm), "warm_predictions")
     print(f"\n== {rows:,} rows, {kind.description}, {spark.sparkContext.master} ==")
 
     floor = timed("I/O floor (Delta copy)", rows, lambda: source.write.format("delta").mode("overwrite").save(
         str(work / f"copy_{model}_{rows}")), spark)
     speed = timed("native Spark ML", rows,
-                  lambda: write_predictions_of(tables, native.transform(source), f"native_{model}_{rows}"), spark)
+                  lambda: write_predictions_of(tables, score_pipeline(native, source), f"native_{model}_{rows}"), spark)
     if not skip_job:
         source.write.format("delta").mode("overwrite").option("overwriteSchema", "true").save(
             tables.location(settings.score.input_table))

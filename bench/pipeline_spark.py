@@ -30,6 +30,7 @@ from jobs.common.tables import TableStore
 from jobs.features import model_input_columns
 from jobs.generate import generate
 from jobs.ingest import ingest_source
+from transforms.booster_scoring import score_pipeline
 from transforms.metrics import regression_metrics
 from transforms.models import build_estimator
 from transforms.pipeline_builder import FEATURES_COLUMN, Step, build_feature_pipeline
@@ -102,9 +103,9 @@ def run(args: argparse.Namespace) -> None:
 
     scoring = PipelineModel(stages=[features_model, models[spec.TRAIN_XGBOOST]])
     with recorder.stage(spec.SCORE, rows):
-        scoring.transform(silver).select(spec.KEY, "prediction").write.format("noop").mode("overwrite").save()
+        score_pipeline(scoring, silver).select(spec.KEY, "prediction").write.format("noop").mode("overwrite").save()
     with recorder.stage(spec.SCORE_WRITE, rows):
-        write_predictions_of(context.tables, scoring.transform(silver), "predictions")
+        write_predictions_of(context.tables, score_pipeline(scoring, silver), "predictions")
     recorder.close()
     spark.stop()
 

@@ -2,7 +2,8 @@
 
 The model is the registry version behind an alias (`champion` by default) or a pinned
 version. A Spark ML model is the whole fitted pipeline and runs in Spark's native path
-(`PipelineModel.transform`); any other MLflow model falls back to `mlflow.pyfunc.spark_udf`.
+(`PipelineModel.transform`; an xgboost model at its end is fed from its assembler's inputs,
+`transforms.booster_scoring`); any other MLflow model falls back to `mlflow.pyfunc.spark_udf`.
 
 A batch is the slice of the input table at one Delta version: `batch_id = v<input version>`.
 Rerunning it (same input version) replaces its rows in the predictions and quarantine tables
@@ -43,6 +44,7 @@ from jobs.common.session import session_conf
 from jobs.common.tables import TableStore
 from jobs.common.tracking import client, configure_mlflow, registered_model_name
 from jobs.common.views import register_views
+from transforms.booster_scoring import score_pipeline
 from transforms.scoring import (
     BATCH_ID,
     PROBABILITY,
@@ -111,7 +113,7 @@ def resolve_model(
 def apply_model(spark: SparkSession, model: ResolvedModel, rows: DataFrame) -> DataFrame:
     """`rows` with a `prediction` column (and `probability` for Spark ML classifiers)."""
     if model.native is not None:
-        return model.native.transform(rows)
+        return score_pipeline(model.native, rows)
     predict = mlflow.pyfunc.spark_udf(spark, model.uri, result_type="double", env_manager="local")
     columns = model.input_columns or rows.columns
     return rows.withColumn("prediction", predict(F.struct(*[F.col(c) for c in columns])))
