@@ -63,6 +63,8 @@ STATS_COLUMNS_PROPERTY = "delta.dataSkippingStatsColumns"
 # the partition column before writing (in memory, spilling to disk past it) although all rows
 # hold the same date; with them, rows stream straight to the open file of their date, and a
 # task that meets more dates than this falls back to that sort.
+# Prefix of the copies of the input columns that travel through the model untouched.
+_INPUT_COPY = "__input__"
 _STREAMING_PARTITION_WRITE = {"spark.sql.maxConcurrentOutputFileWriters": "4"}
 AUDIT_SCHEMA = (
     "batch_id string, input_table string, input_version bigint, incremental_mode string, "
@@ -111,9 +113,19 @@ def resolve_model(
 
 
 def apply_model(spark: SparkSession, model: ResolvedModel, rows: DataFrame) -> DataFrame:
-    """`rows` with a `prediction` column (and `probability` for Spark ML classifiers)."""
+    """`rows` as they came, with a `prediction` column (and `probability` for Spark ML classifiers).
+
+    A fitted pipeline rewrites some of its input columns in place (imputed, rare levels
+    grouped); the pass-through columns and quarantined raw records must show the input, so the
+    pipeline scores a frame that also carries a copy of every input column.
+    """
     if model.native is not None:
-        return score_pipeline(model.native, rows)
+        copies = {column: f"{_INPUT_COPY}{column}" for column in rows.columns}
+        scored = score_pipeline(model.native, rows.select("*", *[F.col(c).alias(copy) for c, copy in copies.items()]))
+        outputs = [c for c in ("prediction", PROBABILITY) if c in scored.columns]
+        # A stage that selects named columns drops the copies: its own output is all there is.
+        inputs = [(F.col(copy) if copy in scored.columns else F.col(c)).alias(c) for c, copy in copies.items()]
+        return scored.select(*inputs, *outputs)
     predict = mlflow.pyfunc.spark_udf(spark, model.uri, result_type="double", env_manager="local")
     columns = model.input_columns or rows.columns
     return rows.withColumn("prediction", predict(F.struct(*[F.col(c) for c in columns])))

@@ -7,11 +7,13 @@ import json
 import math
 
 import pytest
+from pyspark.ml import PipelineModel
+from pyspark.ml.feature import SQLTransformer
 from pyspark.sql import functions as F
 
 from jobs.monitor import main as monitor_main
 from jobs.monitor import monitor
-from jobs.score import STATS_COLUMNS_PROPERTY, score
+from jobs.score import STATS_COLUMNS_PROPERTY, ResolvedModel, apply_model, score
 from tests.scoring_fixtures import (
     FIRST_BATCH,
     SECOND_BATCH,
@@ -22,6 +24,7 @@ from tests.scoring_fixtures import (
     scoring_settings,
     set_champion,
 )
+from transforms.scoring import ModelIdentity
 
 pytestmark = pytest.mark.e2e
 
@@ -227,3 +230,15 @@ def test_null_keys_are_quarantined_in_one_pass_and_a_rerun_replaces_them(context
     # quarantine write per run.
     writes = [c for c in _commits(spark, every_row.tables.location("predictions_quarantine")) if c["operation"] == "WRITE"]
     assert len(writes) == 2  # one per run
+
+
+def test_pass_through_columns_keep_the_input_values_a_pipeline_rewrites(spark) -> None:
+    rewrite = SQLTransformer(statement="SELECT * EXCEPT (neighborhood, living_area), 'Rare' AS neighborhood, "
+                                       "coalesce(living_area, 0.0) AS living_area FROM __THIS__")
+    predict = SQLTransformer(statement="SELECT *, living_area * 2 AS prediction FROM __THIS__")
+    model = ResolvedModel(ModelIdentity("m", "1", None, "run"), "unused", [], PipelineModel([rewrite, predict]), None)
+    rows = listings(spark, [(1, "north", None, FIRST_BATCH), (2, "south", 150.0, FIRST_BATCH)])
+    scored = apply_model(spark, model, rows)
+    assert scored.columns == [*rows.columns, "prediction"]
+    assert [tuple(r) for r in scored.select("sale_id", "neighborhood", "living_area", "prediction").collect()] == [
+        (1, "north", None, 0.0), (2, "south", 150.0, 300.0)]
