@@ -13,7 +13,9 @@ Generates ``--rows`` house sales into a Delta table, fits the same model on both
 The paths:
 
 * I/O floor: a plain Delta -> Delta copy of the same rows (all 14 input columns);
-* native: ``PipelineModel.transform`` shaped into the prediction table and written by
+* native: the fitted pipeline applied as the score job applies it
+  (``transforms.booster_scoring.score_pipeline``: ``PipelineModel.transform``, an xgboost tail
+  fed from its assembler's inputs), shaped into the prediction table and written by
   ``jobs.score.write_predictions`` (the job's own write: Delta, partitioned by scoring date,
   statistics on the skipping columns);
 * score job: ``jobs.score.score`` end to end with the model registered in MLflow: model load
