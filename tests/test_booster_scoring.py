@@ -9,7 +9,13 @@ import pandas as pd
 import pytest
 from chispa import assert_df_equality
 from pyspark.ml import Pipeline, PipelineModel
-from pyspark.ml.feature import OneHotEncoder, StandardScaler, StringIndexer, VectorAssembler
+from pyspark.ml.feature import (
+    OneHotEncoder,
+    OneHotEncoderModel,
+    StandardScaler,
+    StringIndexer,
+    VectorAssembler,
+)
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
@@ -104,3 +110,13 @@ def test_a_vector_input_that_is_not_one_hot_falls_back_to_the_transform(spark, t
     assert feature_blocks(stages, PipelineModel(stages[:-1]).transform(rows).schema) is None
     expected = model.transform(rows).select("id", "prediction")
     assert_df_equality(score_pipeline(model, rows).select("id", "prediction"), expected, ignore_row_order=True)
+
+
+def test_an_encoder_that_raises_on_invalid_indices_is_left_to_the_transform(spark, training):
+    model = _fit(training, "xgboost_regressor", drop_last=True)
+    stages = pipeline_stages(model)
+    schema = PipelineModel(stages[:-1]).transform(_scoring_rows(spark)).schema
+    assert feature_blocks(stages, schema) is not None
+    encoders = [stage for stage in stages if isinstance(stage, OneHotEncoderModel)]
+    encoders[-1].setHandleInvalid("error")
+    assert feature_blocks(stages, schema) is None

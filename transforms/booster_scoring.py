@@ -72,11 +72,17 @@ def dense_matrix(columns: Sequence[pd.Series], widths: Sequence[int]) -> np.ndar
     return matrix
 
 
+def _encoder_columns(encoder: OneHotEncoderModel) -> list[tuple[str, str]]:
+    """(index column, vector column) of each column pair `encoder` encodes."""
+    if encoder.isSet(encoder.inputCols):
+        return list(zip(encoder.getInputCols(), encoder.getOutputCols(), strict=True))
+    return [(encoder.getInputCol(), encoder.getOutputCol())]
+
+
 def _one_hot_block(encoder: OneHotEncoderModel, position: int, name: str) -> FeatureBlock:
     """The block of `encoder`'s `position`-th output, with Spark's slot rule for its index."""
-    inputs = encoder.getInputCols() if encoder.isSet(encoder.inputCols) else [encoder.getInputCol()]
     categories = encoder.categorySizes[position]
-    index = F.col(inputs[position]).cast("double")
+    index = F.col(_encoder_columns(encoder)[position][0]).cast("double")
     # The encoder's 'keep': an index outside [0, categories) (NaN too) takes the extra slot
     # `categories`, which dropLast removes; a null input makes the assembler's NaN block.
     slot = (F.when(index.isNull(), F.lit(float("nan")))
@@ -88,9 +94,8 @@ def _one_hot_block(encoder: OneHotEncoderModel, position: int, name: str) -> Fea
 def _encoder_outputs(stages: Sequence[Transformer]) -> dict[str, tuple[OneHotEncoderModel, int]]:
     outputs: dict[str, tuple[OneHotEncoderModel, int]] = {}
     for stage in stages:
-        if isinstance(stage, OneHotEncoderModel) and stage.getHandleInvalid() == _KEEP:
-            names = stage.getOutputCols() if stage.isSet(stage.outputCols) else [stage.getOutputCol()]
-            outputs.update({name: (stage, position) for position, name in enumerate(names)})
+        if isinstance(stage, OneHotEncoderModel):
+            outputs.update({vector: (stage, position) for position, (_, vector) in enumerate(_encoder_columns(stage))})
     return outputs
 
 
@@ -100,7 +105,8 @@ def feature_blocks(stages: Sequence[Transformer], schema: T.StructType) -> list[
     `schema` is the frame's after every stage but the booster. Fusing needs the stage before
     the booster to be the ``VectorAssembler`` of its features with ``handleInvalid='keep'``,
     and each assembler input to be a numeric column or the output of a ``OneHotEncoderModel``
-    with ``handleInvalid='keep'`` whose index column is still in the frame.
+    with ``handleInvalid='keep'`` whose index column is still in the frame, as the encoder read
+    it (no later stage rewrites an encoder's index column in place).
     """
     if len(stages) < 2 or not _fusable_booster(stages[-1]):
         return None
@@ -113,11 +119,10 @@ def feature_blocks(stages: Sequence[Transformer], schema: T.StructType) -> list[
     blocks = []
     for name in assembler.getInputCols():
         if name in encoded:
-            block = _one_hot_block(*encoded[name], name)
-            source = encoded[name][0]
-            inputs = source.getInputCols() if source.isSet(source.inputCols) else [source.getInputCol()]
-            if not set(inputs) <= set(types):
+            encoder, position = encoded[name]
+            if encoder.getHandleInvalid() != _KEEP or _encoder_columns(encoder)[position][0] not in types:
                 return None
+            block = _one_hot_block(encoder, position, name)
         elif isinstance(types.get(name), T.NumericType | T.BooleanType):
             block = FeatureBlock(name, F.col(name).cast("double"), 0)
         else:
