@@ -24,7 +24,8 @@ The paths:
   run; ``--skip-job`` leaves it out);
 * pandas + scikit-learn: the input's Parquet files read with pandas, ``predict``, written to
   Parquet, in this one process;
-* spark_udf: the same model applied with ``mlflow.pyfunc.spark_udf``.
+* spark_udf: the same model applied with ``mlflow.pyfunc.spark_udf`` (the forest only: an
+  xgboost.spark model cannot be loaded in the executors, where spark_udf loads it).
 
 Before the timed runs both Spark paths run once on a small slice, so that neither pays the
 JVM's warm-up (the first path timed used to). Each Spark line also gives the task seconds of
@@ -138,13 +139,17 @@ class ScoringModel:
     pandas_input: Callable[[pd.DataFrame], pd.DataFrame]
     labelled: bool  # feature-engine's pipeline drops the label, so its input holds one
     description: str
+    # Why mlflow's spark_udf cannot apply the model, if it cannot.
+    no_udf_because: str | None = None
 
 
 MODELS = {
     "forest": ScoringModel(spark_forest, sklearn_forest, lambda frame: frame[[*NUMERIC, "neighborhood"]], False,
                            f"random forest {TREES} trees depth {DEPTH}"),
     "pipeline": ScoringModel(spark_pipeline, sklearn_pipeline, with_datetimes, True,
-                             "feature pipeline + xgboost (bench.pipeline_spec)"),
+                             "feature pipeline + xgboost (bench.pipeline_spec)",
+                             "xgboost.spark's model reader needs the driver's session and refuses to run in "
+                             "the executors' Python workers, where spark_udf loads the model"),
 }
 
 
@@ -219,9 +224,12 @@ def run(spark: SparkSession, settings: Settings, rows: int, work: Path, model: s
     pandas_speed = timed("pandas + scikit-learn", rows, pandas_sklearn)
     print(f"native / I/O floor: {floor / speed:.2f}x the floor's time; native / pandas: {speed / pandas_speed:.2f}x")
     # Last: 11-15x slower than native, it would hold up the figures above.
-    if not skip_udf:
+    if not skip_udf and kind.no_udf_because:
+        print(f"{'mlflow spark_udf':<24} not run: {kind.no_udf_because}", flush=True)
+    elif not skip_udf:
         predict = mlflow.pyfunc.spark_udf(spark, model_uri, result_type="double", env_manager="local")
-        udf_scored = source.withColumn("prediction", predict(F.struct(*[F.col(c) for c in [*NUMERIC, "neighborhood"]])))
+        # Every input column: the pipeline model reads them all, the forest the ones it needs.
+        udf_scored = source.withColumn("prediction", predict(F.struct(*[F.col(c) for c in source.columns])))
         timed("mlflow spark_udf", rows, lambda: write_predictions_of(tables, udf_scored, f"udf_{model}_{rows}"), spark)
 
 
