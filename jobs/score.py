@@ -34,7 +34,7 @@ from typing import Any
 
 import mlflow
 import mlflow.pyfunc
-from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from jobs.common.cli import JobContext, run_job
@@ -120,15 +120,23 @@ def apply_model(spark: SparkSession, model: ResolvedModel, rows: DataFrame) -> D
     pipeline scores a frame that also carries a copy of every input column.
     """
     if model.native is not None:
-        copies = {column: f"{_INPUT_COPY}{column}" for column in rows.columns}
-        scored = score_pipeline(model.native, rows.select("*", *[F.col(c).alias(copy) for c, copy in copies.items()]))
-        outputs = [c for c in ("prediction", PROBABILITY) if c in scored.columns]
+        # The model's outputs replace input columns of the same name, as `withColumn` would.
+        # Copies are numbered: an input name may hold dots or backticks.
+        outputs = ("prediction", PROBABILITY)
+        inputs = rows.drop(*outputs)
+        copies = {c: f"{_INPUT_COPY}{i}" for i, c in enumerate(inputs.columns)}
+        scored = score_pipeline(model.native, inputs.select("*", *[_column(c).alias(copy) for c, copy in copies.items()]))
         # A stage that selects named columns drops the copies: its own output is all there is.
-        inputs = [(F.col(copy) if copy in scored.columns else F.col(c)).alias(c) for c, copy in copies.items()]
-        return scored.select(*inputs, *outputs)
+        restored = [_column(copy if copy in scored.columns else c).alias(c) for c, copy in copies.items()]
+        return scored.select(*restored, *[c for c in outputs if c in scored.columns])
     predict = mlflow.pyfunc.spark_udf(spark, model.uri, result_type="double", env_manager="local")
     columns = model.input_columns or rows.columns
-    return rows.withColumn("prediction", predict(F.struct(*[F.col(c) for c in columns])))
+    return rows.withColumn("prediction", predict(F.struct(*[_column(c) for c in columns])))
+
+
+def _column(name: str) -> Column:
+    """The column called `name`, read literally (a dot is not a struct field)."""
+    return F.col("`" + name.replace("`", "``") + "`")
 
 
 def score(context: JobContext, args: argparse.Namespace | None = None) -> dict[str, Any]:

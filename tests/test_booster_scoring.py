@@ -120,3 +120,13 @@ def test_an_encoder_that_raises_on_invalid_indices_is_left_to_the_transform(spar
     encoders = [stage for stage in stages if isinstance(stage, OneHotEncoderModel)]
     encoders[-1].setHandleInvalid("error")
     assert feature_blocks(stages, schema) is None
+
+
+def test_a_single_assembler_input_is_scored_as_the_transform_scores_it(spark, training):
+    model = Pipeline(stages=[
+        VectorAssembler(inputCols=["x"], outputCol="features", handleInvalid="keep"),
+        build_estimator("xgboost_regressor", "regression", PARAMS, "features", "y"),
+    ]).fit(training)
+    rows = _scoring_rows(spark)
+    expected = model.transform(rows).select("id", "prediction")
+    assert_df_equality(score_pipeline(model, rows).select("id", "prediction"), expected, ignore_row_order=True)

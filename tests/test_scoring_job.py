@@ -237,8 +237,10 @@ def test_pass_through_columns_keep_the_input_values_a_pipeline_rewrites(spark) -
                                        "coalesce(living_area, 0.0) AS living_area FROM __THIS__")
     predict = SQLTransformer(statement="SELECT *, living_area * 2 AS prediction FROM __THIS__")
     model = ResolvedModel(ModelIdentity("m", "1", None, "run"), "unused", [], PipelineModel([rewrite, predict]), None)
-    rows = listings(spark, [(1, "north", None, FIRST_BATCH), (2, "south", 150.0, FIRST_BATCH)])
+    rows = listings(spark, [(1, "north", None, FIRST_BATCH), (2, "south", 150.0, FIRST_BATCH)]).withColumns(
+        {"home.dest": F.lit("x"), "prediction": F.lit(-1.0)})  # a dotted name; a stale prediction
     scored = apply_model(spark, model, rows)
-    assert scored.columns == [*rows.columns, "prediction"]
+    assert scored.columns == rows.columns
+    assert scored.select("`home.dest`").distinct().collect()[0][0] == "x"
     assert [tuple(r) for r in scored.select("sale_id", "neighborhood", "living_area", "prediction").collect()] == [
         (1, "north", None, 0.0), (2, "south", 150.0, 300.0)]

@@ -148,7 +148,9 @@ def _predict(booster: _SparkXGBModel, widths: list[int]) -> Column:
     @pandas_udf(schema)  # type: ignore[call-overload]
     def predict_rows(batches: Iterator[tuple[pd.Series, ...]]) -> Iterator[pd.Series]:
         for columns in batches:
-            yield predict(model, dense_matrix(columns, widths), None)
+            # pyspark hands a UDF of one column a Series, not a one-element tuple.
+            batch = (columns,) if isinstance(columns, pd.Series) else columns
+            yield predict(model, dense_matrix(batch, widths), None)
 
     return predict_rows
 
