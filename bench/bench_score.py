@@ -224,9 +224,11 @@ def run(spark: SparkSession, settings: Settings, rows: int, work: Path, model: s
     pandas_speed = timed("pandas + scikit-learn", rows, pandas_sklearn)
     print(f"native / I/O floor: {floor / speed:.2f}x the floor's time; native / pandas: {speed / pandas_speed:.2f}x")
     # Last: 11-15x slower than native, it would hold up the figures above.
-    if not skip_udf and kind.no_udf_because:
+    if skip_udf:
+        return
+    if kind.no_udf_because:
         print(f"{'mlflow spark_udf':<24} not run: {kind.no_udf_because}", flush=True)
-    elif not skip_udf:
+    else:
         predict = mlflow.pyfunc.spark_udf(spark, model_uri, result_type="double", env_manager="local")
         # Every input column: the pipeline model reads them all, the forest the ones it needs.
         udf_scored = source.withColumn("prediction", predict(F.struct(*[F.col(c) for c in source.columns])))

@@ -59,12 +59,12 @@ log = logging.getLogger(__name__)
 
 THRESHOLD_TAG = "decision_threshold"
 STATS_COLUMNS_PROPERTY = "delta.dataSkippingStatsColumns"
+# Prefix of the copies of the input columns that travel through the model untouched.
+_INPUT_COPY = "__input__"
 # A batch writes one scoring date. Without concurrent writers, Delta sorts every row of a task by
 # the partition column before writing (in memory, spilling to disk past it) although all rows
 # hold the same date; with them, rows stream straight to the open file of their date, and a
 # task that meets more dates than this falls back to that sort.
-# Prefix of the copies of the input columns that travel through the model untouched.
-_INPUT_COPY = "__input__"
 _STREAMING_PARTITION_WRITE = {"spark.sql.maxConcurrentOutputFileWriters": "4"}
 AUDIT_SCHEMA = (
     "batch_id string, input_table string, input_version bigint, incremental_mode string, "

@@ -15,7 +15,7 @@ scored by ``PipelineModel.transform``.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -79,10 +79,10 @@ def _encoder_columns(encoder: OneHotEncoderModel) -> list[tuple[str, str]]:
     return [(encoder.getInputCol(), encoder.getOutputCol())]
 
 
-def _one_hot_block(encoder: OneHotEncoderModel, position: int, name: str) -> FeatureBlock:
+def _one_hot_block(encoder: OneHotEncoderModel, position: int, index_column: str, name: str) -> FeatureBlock:
     """The block of `encoder`'s `position`-th output, with Spark's slot rule for its index."""
     categories = encoder.categorySizes[position]
-    index = F.col(_encoder_columns(encoder)[position][0]).cast("double")
+    index = F.col(index_column).cast("double")
     # The encoder's 'keep': an index outside [0, categories) (NaN too) takes the extra slot
     # `categories`, which dropLast removes; a null input makes the assembler's NaN block.
     slot = (F.when(index.isNull(), F.lit(float("nan")))
@@ -91,11 +91,13 @@ def _one_hot_block(encoder: OneHotEncoderModel, position: int, name: str) -> Fea
     return FeatureBlock(name, slot, categories + 1 - int(encoder.getDropLast()))
 
 
-def _encoder_outputs(stages: Sequence[Transformer]) -> dict[str, tuple[OneHotEncoderModel, int]]:
-    outputs: dict[str, tuple[OneHotEncoderModel, int]] = {}
+def _encoder_outputs(stages: Sequence[Transformer]) -> dict[str, tuple[OneHotEncoderModel, int, str]]:
+    """Vector column -> (the encoder that writes it last, its position there, its index column)."""
+    outputs: dict[str, tuple[OneHotEncoderModel, int, str]] = {}
     for stage in stages:
         if isinstance(stage, OneHotEncoderModel):
-            outputs.update({vector: (stage, position) for position, (_, vector) in enumerate(_encoder_columns(stage))})
+            for position, (index, vector) in enumerate(_encoder_columns(stage)):
+                outputs[vector] = (stage, position, index)
     return outputs
 
 
@@ -119,10 +121,10 @@ def feature_blocks(stages: Sequence[Transformer], schema: T.StructType) -> list[
     blocks = []
     for name in assembler.getInputCols():
         if name in encoded:
-            encoder, position = encoded[name]
-            if encoder.getHandleInvalid() != _KEEP or _encoder_columns(encoder)[position][0] not in types:
+            encoder, position, index = encoded[name]
+            if encoder.getHandleInvalid() != _KEEP or index not in types:
                 return None
-            block = _one_hot_block(encoder, position, name)
+            block = _one_hot_block(encoder, position, index, name)
         elif isinstance(types.get(name), T.NumericType | T.BooleanType):
             block = FeatureBlock(name, F.col(name).cast("double"), 0)
         else:
@@ -140,7 +142,8 @@ def _fusable_booster(stage: Transformer) -> bool:
                 or stage._get_pred_contrib_col_name() is not None)
 
 
-def _predict(booster: _SparkXGBModel, widths: list[int]) -> Column:
+def _predict(booster: _SparkXGBModel, widths: list[int]) -> Callable[..., Column]:
+    """The pandas UDF that predicts from the blocks' columns, as xgboost.spark's own UDF does."""
     model = booster._xgb_sklearn_model
     predict = booster._get_predict_func()
     _, schema = booster._out_schema()
