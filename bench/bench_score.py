@@ -69,6 +69,7 @@ from bench.pipeline_pandas import feature_pipeline
 from bench.spark_metrics import jobs_since, last_job_id
 from jobs.common.cli import JobContext
 from jobs.common.config import Settings, load_settings
+from jobs.common.model_inputs import model_input_columns
 from jobs.common.session import get_spark
 from jobs.common.tables import TableStore
 from jobs.common.tracking import (
@@ -77,7 +78,6 @@ from jobs.common.tracking import (
     model_pip_requirements,
     registered_model_name,
 )
-from jobs.features import model_input_columns
 from jobs.score import score, write_predictions
 from transforms.booster_scoring import score_pipeline
 from transforms.models import build_estimator

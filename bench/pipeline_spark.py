@@ -25,9 +25,9 @@ from bench.bench_score import write_predictions_of
 from bench.measure import StageRecorder, tree_rss
 from bench.spark_metrics import jobs_since, last_job_id
 from jobs.common.cli import JobContext
+from jobs.common.model_inputs import model_input_columns
 from jobs.common.session import get_spark
 from jobs.common.tables import TableStore
-from jobs.features import model_input_columns
 from jobs.generate import generate
 from jobs.ingest import ingest_source
 from transforms.booster_scoring import score_pipeline

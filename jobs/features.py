@@ -1,4 +1,9 @@
-"""Fit the feature pipeline on the training split and write the feature table."""
+"""Write the feature table: the use case's feature stages fitted on the training split.
+
+An analysis step: the table (key, split, label, assembled features with their slot names) is
+for the selection job, notebooks and SQL. The registered model does not depend on it: training
+fits the same stages inside the model, fold by fold (jobs/train.py).
+"""
 
 from __future__ import annotations
 
@@ -6,34 +11,15 @@ import argparse
 import logging
 
 from pyspark.ml import PipelineModel
-from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 from jobs.common.cli import JobContext, run_job
+from jobs.common.model_inputs import labelled_rows
 from transforms.governance import check_feature_steps
 from transforms.pipeline_builder import FEATURES_COLUMN, Step, build_feature_pipeline
-from transforms.split import TRAIN, assign_split, split_from_table
+from transforms.split import TRAIN
 
 log = logging.getLogger(__name__)
-
-
-def feature_pipeline_path(context: JobContext) -> str:
-    """Where the fitted feature pipeline is kept for the train job to prepend to its model."""
-    return context.tables.location("_models") + "/feature_pipeline"
-
-
-def model_input_columns(columns: list[str], label: str, leaks: list[str] = ()) -> list[str]:
-    """The raw columns a deployed model takes: all but the label, leaks and bookkeeping."""
-    return [c for c in columns if c != label and c not in leaks and not c.startswith("_")]
-
-
-def _assign_split(context: JobContext, source: DataFrame) -> DataFrame:
-    """The configured split: a split table joined on its columns, else a hash of the key."""
-    config, key = context.settings.split, context.settings.use_case.key
-    if config.table:
-        splits = context.tables.read(config.table)
-        return split_from_table(source, splits, config.join_on or key, config.column)
-    return assign_split(source, key, config.test_fraction, config.seed)
 
 
 def build_features(context: JobContext, args: argparse.Namespace | None = None) -> dict[str, int]:
@@ -42,18 +28,14 @@ def build_features(context: JobContext, args: argparse.Namespace | None = None) 
     # Refuse identifiers, leaks and protected attributes before reading any data.
     check_feature_steps([(s.stage, s.columns, s.params) for s in settings.features.steps],
                         use_case.identifiers, use_case.leaks, use_case.protected)
-    source = context.tables.read(settings.features.input_table)
-    inputs = model_input_columns(source.columns, use_case.label, use_case.leaks)
-    split = _assign_split(context, source)
+    labelled = labelled_rows(context)
+    split = labelled.rows
     pipeline = build_feature_pipeline(
-        [Step(s.stage, s.columns, s.params) for s in settings.features.steps], inputs,
+        [Step(s.stage, s.columns, s.params) for s in settings.features.steps], labelled.inputs,
         label=use_case.label,
     )
     model: PipelineModel = pipeline.fit(split.where(F.col("split") == TRAIN))
-    model.write().overwrite().save(feature_pipeline_path(context))
-    features = model.transform(split).select(
-        *use_case.key, "split", F.col(use_case.label).cast("double").alias(use_case.label), FEATURES_COLUMN
-    )
+    features = model.transform(split).select(*use_case.key, "split", use_case.label, FEATURES_COLUMN)
     context.tables.write(features, settings.features.output_table)
     counts = {
         row["split"]: row["count"]

@@ -1,20 +1,27 @@
-"""Run the whole lifecycle in order: generate -> ingest -> features -> train -> promote -> score.
+"""Run the whole lifecycle in order: generate -> ingest -> profile -> features -> select ->
+train -> promote -> score.
 
-Ends by querying the predictions table with SQL and printing the model run's metrics.
+Ends by printing the candidates, the features the model kept, its business value and the
+alias it holds after the gate, and by querying the predictions table with SQL.
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 from typing import Any
 
 from jobs.common.cli import JobContext, run_job
+from jobs.common.tracking import client
 from jobs.features import build_features
 from jobs.generate import generate
 from jobs.ingest import ingest
+from jobs.profile_table import add_arguments as profile_arguments
+from jobs.profile_table import profile
 from jobs.promote import promote
 from jobs.score import score
-from jobs.train import train
+from jobs.select_features import select_features
+from jobs.train import train, training_metric
 
 
 def run_all(context: JobContext, args: argparse.Namespace) -> dict[str, Any]:
@@ -22,7 +29,10 @@ def run_all(context: JobContext, args: argparse.Namespace) -> dict[str, Any]:
     if not args.skip_generate:
         results["generate"] = generate(context)
     results["ingest"] = ingest(context)
+    results["profile"] = profile(context, _profile_defaults())
     results["features"] = build_features(context)
+    if context.settings.selection is not None:
+        results["select"] = select_features(context)
     results["train"] = train(context)
     results["promote"] = promote(context)
     results["score"] = score(context)
@@ -30,9 +40,22 @@ def run_all(context: JobContext, args: argparse.Namespace) -> dict[str, Any]:
     return results
 
 
+def _profile_defaults() -> argparse.Namespace:
+    parser = argparse.ArgumentParser()
+    profile_arguments(parser)
+    return parser.parse_args([])
+
+
+def _number(value: float | None) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "-"
+    return f"{value:,.4f}" if abs(value) < 1000 else f"{value:,.0f}"
+
+
 def _report(context: JobContext, results: dict[str, Any]) -> None:
-    predictions = context.tables.qualified(context.settings.score.output_table)
-    key = ", ".join(context.settings.use_case.key)
+    settings = context.settings
+    predictions = context.tables.qualified(settings.score.output_table)
+    key = ", ".join(settings.use_case.key)
     query = (
         f"SELECT {key}, round(prediction, 2) AS prediction, model_name, model_version, scored_at "
         f"FROM {predictions} ORDER BY {key} LIMIT 5"
@@ -41,12 +64,26 @@ def _report(context: JobContext, results: dict[str, Any]) -> None:
     for source, counts in results["ingest"].items():
         print(f"  {source}: {counts['rows_read']} / {counts['rows_silver']} / "
               f"{counts['rows_quarantined']} / {counts['duplicates_merged']}")
-    trained = results["train"]
-    print(f"\n== Model {trained['model_name']} v{trained['version']} @{trained['alias']} (run {trained['run_id']}) ==")
-    for metric, value in trained["metrics"].items():
-        baseline = trained["baseline"].get(metric, float("nan"))
-        print(f"  test {metric:<9} {value:>14.4f}   baseline {baseline:>14.4f}")
-    gate = results["promote"]
+    trained, gate = results["train"], results["promote"]
+    metric = training_metric(settings)
+    print("\n== Candidates (CV on the training split, then the test split) ==")
+    print(f"  {'candidate':<22} {'CV ' + metric + ' mean ± std':>26} {'test ' + metric:>14}   chosen parameters")
+    for row in trained["candidates"]:
+        star = "*" if row["candidate"] == trained["candidate"] else " "
+        cv = f"{_number(row['cv_mean'])} ± {_number(row['cv_std'])}"
+        print(f" {star}{row['candidate']:<22} {cv:>26} {_number(row['test'].get(metric)):>14}   {row['params']}")
+    selection = trained["selection"]
+    if selection:
+        print(f"  selection inside the model kept {selection['features_kept']} of {selection['features_in']} "
+              f"features: {', '.join(selection['kept'])}")
+    aliases = client().get_model_version(trained["model_name"], trained["version"]).aliases
+    print(f"\n== Model {trained['model_name']} v{trained['version']} @{', @'.join(sorted(aliases))} "
+          f"(run {trained['run_id']}) ==")
+    for name, value in trained["metrics"].items():
+        baseline = trained["baseline"].get(name, float("nan"))
+        print(f"  test {name:<9} {_number(value):>16}   baseline {_number(baseline):>16}")
+    for name, value in trained["business"].items():
+        print(f"  business {name:<18} {_number(value):>16}")
     print(f"  gate: {'promoted' if gate['promoted'] else 'not promoted'}: {'; '.join(gate['reasons'])}")
     print(f"\n== {results['score']['rows_scored']} predictions; SQL: {query} ==")
     context.spark.sql(query).show(truncate=False)

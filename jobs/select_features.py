@@ -2,7 +2,8 @@
 
 Reads the feature table (an assembled vector per row), fits the `selection.steps` on its
 training rows, writes the table with only the kept slots, the per-feature decisions as a
-Delta table, and logs the decisions to MLflow (JSON and CSV artifacts). Named
+Delta table, and logs the decisions to MLflow (JSON and CSV artifacts). An analysis step: the
+registered model refits the same selectors inside itself, fold by fold (jobs/train.py). Named
 `select_features` because spark-submit puts jobs/ first on sys.path, where a `select` module
 would shadow the standard library's.
 """
@@ -33,11 +34,6 @@ from transforms.split import TRAIN, assign_split
 log = logging.getLogger(__name__)
 
 
-def selection_pipeline_path(context: JobContext) -> str:
-    """Where the fitted selection pipeline is kept, for the train job to chain after the features."""
-    return context.tables.location("_models") + "/selection_pipeline"
-
-
 def report_csv(rows: list[dict[str, Any]]) -> str:
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=list(rows[0]))
@@ -60,7 +56,6 @@ def select_features(context: JobContext, args: argparse.Namespace | None = None)
     configure_mlflow(settings)
     with mlflow.start_run(run_name=f"{use_case.name}-selection") as run:
         model = pipeline.fit(features.where(F.col("split") == TRAIN))
-        model.write().overwrite().save(selection_pipeline_path(context))
         selected = model.transform(features)
         tables.write(selected, selection.output_table)
         rows = selection_report(model)

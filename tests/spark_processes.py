@@ -177,7 +177,7 @@ def lakehouse_overrides(tmp: Path, rows: int, score_rows: int) -> list[str]:
         f"generator.rows={rows}",
         f"generator.score_rows={score_rows}",
         "generator.partitions=2",
-        "model.params={numTrees: 8, maxDepth: 5}",
+        "model.candidates=[{name: forest, algorithm: random_forest_regressor, params: {numTrees: 8, maxDepth: 5}}]",
         "spark.conf[spark.sql.shuffle.partitions]=2",
     ]
     return [arg for override in overrides for arg in ("--set", override)]

@@ -57,12 +57,12 @@ def test_relative_local_paths_become_absolute(tmp_path: Path, monkeypatch: pytes
 def test_set_overrides_with_dotted_and_bracketed_keys() -> None:
     settings = load_settings(
         "house_sales",
-        overrides=["generator.rows=123", "spark.conf[spark.sql.shuffle.partitions]=3", "model.params={maxDepth: 4}"],
+        overrides=["generator.rows=123", "spark.conf[spark.sql.shuffle.partitions]=3", "score.incremental={mode: none}"],
     )
     assert settings.generator.rows == 123
     assert settings.spark.conf["spark.sql.shuffle.partitions"] == "3"
     # Mappings merge key by key, as the YAML layers do.
-    assert settings.model.params == {"numTrees": 40, "maxDepth": 4, "seed": 42}
+    assert settings.score.incremental.model_dump() == {"mode": "none", "watermark_column": "_ingested_at"}
 
 
 def test_unknown_key_names_file_and_key(tmp_path: Path) -> None:

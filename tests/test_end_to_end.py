@@ -36,7 +36,9 @@ def _overrides(tmp: Path) -> list[str]:
         f"generator.score_rows={SCORE_ROWS}",
         f"generator.malformed_fraction={MALFORMED}",
         "generator.partitions=2",
-        "model.params={numTrees: 12, maxDepth: 6}",
+        # Two candidates, as the demo has, but small: cross-validation, selection inside the model.
+        "model.candidates=[{name: linear, algorithm: linear_regression, grid: {regParam: [0.01, 100.0]}},"
+        " {name: forest, algorithm: random_forest_regressor, params: {numTrees: 12, maxDepth: 6}}]",
     ]
 
 

@@ -12,7 +12,14 @@ from pyspark.sql import functions as F
 from transforms.modeling.candidates import FIT_LABEL, build_candidate
 from transforms.modeling.classification import classification_statistics
 from transforms.modeling.target import InverseLogPrediction, transformed_label
-from transforms.modeling.tuning import build_evaluator, tune
+from transforms.modeling.tuning import (
+    Preprocessing,
+    assign_folds,
+    build_evaluator,
+    fold_count,
+    stable_layout,
+    tune_pipeline,
+)
 from transforms.models import ModelConfigError
 
 
@@ -48,17 +55,23 @@ def test_log_of_a_non_positive_label_is_a_clear_error(spark) -> None:
         frame.collect()
 
 
+def _search(candidate, rows, method: str, folds: int, ratio: float, parallelism: int):
+    laid_out = assign_folds(rows, ["id"], method, folds, ratio, 7)
+    [result] = tune_pipeline(Preprocessing([], []), [candidate], laid_out, build_evaluator("regression", "rmse", "y"),
+                             fold_count(method, folds), lambda c, frame: stable_layout(frame, ["id"], 2),
+                             lambda c: parallelism)
+    return result
+
+
 def test_cross_validation_prefers_the_unpenalised_lasso_and_is_deterministic(regression_rows) -> None:
-    evaluator = build_evaluator("regression", "rmse", "y")
-    runs = [tune(_lasso(), regression_rows, evaluator, "cross_validation", 2, 0.8, 7, 2) for _ in range(2)]
+    runs = [_search(_lasso(), regression_rows, "cross_validation", 2, 0.8, 2) for _ in range(2)]
     assert runs[0].best_params == {"regParam": 0.0}
     assert [row["mean"] for row in runs[0].rows] == [row["mean"] for row in runs[1].rows]
     assert runs[0].rows[0]["std"] >= 0.0
     forest = build_candidate("forest", "random_forest_regressor", "regression", {"numTrees": 5, "seed": 3},
                              {"maxDepth": [2, 3]}, "features", "y")
-    first, second = (tune(forest, regression_rows, evaluator, "train_validation_split", 2, 0.75, 7, 1)
-                     for _ in range(2))
-    assert first.rows == second.rows
+    first, second = (_search(forest, regression_rows, "train_validation_split", 2, 0.75, 1) for _ in range(2))
+    assert first.rows == second.rows and first.tuned
 
 
 def test_config_errors_name_the_candidate() -> None:

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import mlflow
 import pytest
 from conftest import make_settings
 from mlflow import MlflowClient
-from pyspark.ml import PipelineModel
 from pyspark.sql import functions as F
 from selection_fixtures import INFORMATIVE, planted_frame
 
 from jobs.common.cli import JobContext
 from jobs.common.config import ConfigError, SelectionSettings, load_settings
 from jobs.common.tables import TableStore
-from jobs.select_features import select_features, selection_pipeline_path
+from jobs.select_features import select_features
 from transforms.selection import SelectionError, feature_names
 from transforms.selection.pipeline import SelectionStep, build_selection_pipeline
 
@@ -66,7 +67,7 @@ def test_report_table_has_one_row_per_feature_and_step_with_reasons(job_run) -> 
     assert by_feature[(3, "noise1")]["decision"] == "dropped"
 
 
-def test_report_is_an_mlflow_artifact_and_the_pipeline_reloads(job_run) -> None:
+def test_report_is_an_mlflow_artifact_and_no_fitted_state_is_left_for_training(job_run) -> None:
     context, result = job_run
     mlflow.set_tracking_uri(context.settings.mlflow.tracking_uri)
     run = MlflowClient().get_run(result["run_id"])
@@ -75,9 +76,9 @@ def test_report_is_an_mlflow_artifact_and_the_pipeline_reloads(job_run) -> None:
     assert artifacts == {"selection/report.json", "selection/report.csv"}
     report = mlflow.artifacts.load_dict(f"runs:/{result['run_id']}/selection/report.json")
     assert report["kept"] == INFORMATIVE and len(report["decisions"]) == result["report_rows"]
-    reloaded = PipelineModel.load(selection_pipeline_path(context))
-    features = context.tables.read("planted_features")
-    assert feature_names(reloaded.transform(features), "features") == INFORMATIVE
+    assert feature_names(context.tables.read(context.settings.selection.output_table), "features") == INFORMATIVE
+    # Training refits the selectors inside the model: nothing is handed over by path.
+    assert not (Path(context.tables.location("_models")) / "selection_pipeline").exists()
 
 
 def test_selection_section_parses_from_yaml(tmp_path) -> None:

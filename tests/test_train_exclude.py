@@ -32,15 +32,17 @@ def test_matching_training_rows_are_left_out_and_test_rows_kept(spark, lake) -> 
     context = _context(lake, "train.exclude=living_area > 3500 AND sale_price < 300")
     features = context.tables.read("tiny_raw").select(
         "sale_id", "sale_price", F.when(F.col("sale_id") % 2 == 0, "train").otherwise("test").alias("split"))
-    kept = training_rows(context.settings, features, excluded_keys(context))
+    kept = training_rows(context.settings, features, excluded_keys(context, context.tables.read("tiny_raw")))
     # Rows 4 and 5 match (6 is big but not cheap); 5 is a test row, which training never sees anyway.
     assert sorted(r["sale_id"] for r in kept.collect()) == [2, 6]
 
 
 def test_no_condition_excludes_nothing(lake) -> None:
-    assert excluded_keys(_context(lake)) is None
+    context = _context(lake)
+    assert excluded_keys(context, context.tables.read("tiny_raw")) is None
 
 
 def test_a_condition_on_an_unknown_column_is_a_clear_error(lake) -> None:
     with pytest.raises(ValueError, match=r"train\.exclude 'no_such_column > 1'"):
-        excluded_keys(_context(lake, "train.exclude=no_such_column > 1"))
+        context = _context(lake, "train.exclude=no_such_column > 1")
+        excluded_keys(context, context.tables.read("tiny_raw"))

@@ -3,8 +3,16 @@
 from __future__ import annotations
 
 from pyspark.ml.evaluation import BinaryClassificationEvaluator, MulticlassClassificationEvaluator
+from pyspark.ml.functions import array_to_vector
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
+
+from transforms.modeling.classification import (
+    confusion,
+    exact_metrics,
+    score_histogram,
+    threshold_metrics,
+)
 
 PREDICTION = "prediction"
 
@@ -51,6 +59,14 @@ def evaluate(scored: DataFrame, task: str, label: str) -> dict[str, float]:
     return classification_metrics(scored, label)
 
 
+def binary_metrics(scored: DataFrame, label: str, threshold: float = 0.5) -> dict[str, float]:
+    """A binary classifier's ranking metrics (ROC-AUC, PR-AUC, log loss) and, at `threshold`,
+    accuracy, precision, recall and F1 of the positive class: the definitions every model,
+    baseline and gate figure uses."""
+    counts = confusion(score_histogram(scored, label), threshold)
+    return {**exact_metrics(scored, label), **threshold_metrics(counts)}
+
+
 def baseline_prediction(train: DataFrame, task: str, label: str) -> float:
     """The best constant guess learnt from training data: the mean, or the majority class."""
     if task == "regression":
@@ -59,10 +75,14 @@ def baseline_prediction(train: DataFrame, task: str, label: str) -> float:
 
 
 def baseline_metrics(train: DataFrame, test: DataFrame, task: str, label: str) -> dict[str, float]:
-    """Metrics of the constant baseline on `test`, for comparison with a model."""
-    constant = baseline_prediction(train, task, label)
-    scored = test.withColumn(PREDICTION, F.lit(constant).cast("double"))
+    """Metrics of the constant baseline on `test`, defined as the model's are (`binary_metrics`).
+
+    A classifier's baseline scores every row with the training positive rate: it calls the
+    majority class at the 0.5 threshold and ranks no row above another (ROC-AUC 0.5).
+    """
     if task == "regression":
-        return regression_metrics(scored, label)
-    # A constant score ranks no row above another: ROC-AUC 0.5, as it should be.
-    return classification_metrics(scored.withColumn("rawPrediction", F.col(PREDICTION)), label)
+        constant = baseline_prediction(train, task, label)
+        return regression_metrics(test.withColumn(PREDICTION, F.lit(constant).cast("double")), label)
+    rate = float(train.agg(F.avg(F.col(label).cast("double"))).first()[0])
+    scored = test.withColumn("probability", array_to_vector(F.array(F.lit(1.0 - rate), F.lit(rate))))
+    return binary_metrics(scored, label)

@@ -14,6 +14,7 @@ from jobs.common.config import ConfigError, Settings, load_settings
 from jobs.common.session import get_spark
 from jobs.common.tables import TableStore
 from jobs.common.views import register_views
+from transforms.modeling.labels import LabelError
 
 log = logging.getLogger("lakehouse_ml")
 
@@ -75,4 +76,9 @@ def run_job(
     except ConfigError as error:
         print(f"error: {error}", file=sys.stderr)
         raise SystemExit(2) from None
-    return body(context, args)
+    try:
+        return body(context, args)
+    except LabelError as error:
+        # Foreseeable and fixed in config or data: one line, not a traceback.
+        print(f"error: {error}", file=sys.stderr)
+        raise SystemExit(1) from None

@@ -73,8 +73,30 @@ class UseCaseSettings(_Strict):
     identifiers: list[str] = Field(default_factory=list)
     leaks: list[str] = Field(default_factory=list)
     protected: list[str] = Field(default_factory=list)
+    # Classification with a text label: the value meaning 1, and the one meaning 0 (unset: any
+    # other value). Rows whose label maps to neither (or is null) may be at most this fraction
+    # of the labelled table; they are left out of training and test.
+    positive_label: str | None = None
+    negative_label: str | None = None
+    max_unlabelled_fraction: float = Field(default=0.0, ge=0, le=1)
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    @field_validator("positive_label", "negative_label", mode="before")
+    @classmethod
+    def _label_value_as_text(cls, value: Any) -> Any:
+        if isinstance(value, bool):
+            raise ValueError('YAML reads a bare Yes / No / true / false as a boolean: quote the label, '
+                             'e.g. positive_label: "Yes"')
+        return str(value) if isinstance(value, int | float) else value
+
+    @model_validator(mode="after")
+    def _labels_are_for_classification(self) -> UseCaseSettings:
+        if self.task != "classification" and (self.positive_label is not None or self.negative_label is not None):
+            raise ValueError("positive_label / negative_label are for a classification use case")
+        if self.negative_label is not None and self.positive_label is None:
+            raise ValueError("negative_label needs positive_label")
+        return self
 
 
 class GeneratorSettings(_Strict):
@@ -341,6 +363,14 @@ class MonitoringSettings(_Strict):
     metric_threshold: float | None = None
 
 
+class LineageSettings(_Strict):
+    """Where a run's code came from, when the job cannot ask git (a Databricks job has no .git):
+    the bundle passes `--set lineage.git_commit=${bundle.git.commit}`."""
+
+    git_commit: str | None = None
+    bundle_target: str | None = None
+
+
 class Settings(_Strict):
     """The whole configuration of one use case in one environment."""
 
@@ -360,6 +390,7 @@ class Settings(_Strict):
     gate: GateSettings = Field(default_factory=GateSettings)
     score: ScoreSettings
     monitoring: MonitoringSettings | None = None
+    lineage: LineageSettings = Field(default_factory=LineageSettings)
 
     def source(self, name: str) -> SourceSettings:
         for source in self.sources:

@@ -62,6 +62,11 @@ class TableStore:
             )
         return self.spark.table(self.qualified(table))
 
+    def read_version(self, table: str, version: int) -> DataFrame:
+        """The table as of one Delta version (time travel), e.g. the snapshot a model learnt from."""
+        self.read(table)  # the clear error when the table does not exist
+        return self.spark.sql(f"SELECT * FROM {self.qualified(table)} VERSION AS OF {int(version)}")
+
     def write(
         self,
         df: DataFrame,

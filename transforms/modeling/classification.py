@@ -53,6 +53,18 @@ def score_histogram(scored: DataFrame, label: str) -> list[ScoreBin]:
     return sorted(bins, key=lambda b: -b.lower)
 
 
+def merge_histograms(histograms: list[list[ScoreBin]]) -> list[ScoreBin]:
+    """Histograms of disjoint row sets (e.g. the validation folds) as one, highest scores first."""
+    totals: dict[float, list[float]] = {}
+    for histogram in histograms:
+        for b in histogram:
+            total = totals.setdefault(b.lower, [0, 0, 0.0])
+            total[0] += b.positives
+            total[1] += b.negatives
+            total[2] += b.score_sum
+    return [ScoreBin(lower, int(p), int(n), s) for lower, (p, n, s) in sorted(totals.items(), key=lambda i: -i[0])]
+
+
 def confusion(histogram: list[ScoreBin], threshold: float) -> dict[str, int]:
     """Counts when rows scoring >= `threshold` (rounded down to a bin edge) are called positive."""
     tp = sum(b.positives for b in histogram if b.lower >= threshold - 1e-12)

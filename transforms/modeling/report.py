@@ -38,6 +38,11 @@ class Assessment:
     deciles: list[dict[str, float]] = field(default_factory=list)
     # Regression only: a sample of (label, prediction) pairs.
     residuals: list[tuple[float, float]] = field(default_factory=list)
+    # Every candidate on the test split: {"candidate", "params", "cv_mean", "cv_std",
+    # "threshold", "test": {metric: value}, "business": {figure: value}}.
+    candidates: list[dict[str, Any]] = field(default_factory=list)
+    # The slots the estimator of the best candidate reads (after any selection).
+    kept_features: list[str] = field(default_factory=list)
 
 
 def _line_plot(points: list[tuple[float, float]], xlabel: str, ylabel: str, title: str,
@@ -109,6 +114,19 @@ def _classification_section(a: Assessment) -> str:
     return f"<h2>Classification at threshold {a.threshold:.3f}</h2><div class='plots'>{plots}</div>{deciles}"
 
 
+def _candidates_table(a: Assessment) -> str:
+    if not a.candidates:
+        return ""
+    metrics = list(a.candidates[0]["test"])
+    value = "value_model" if any("value_model" in c["business"] for c in a.candidates) else None
+    headers = ["candidate", "chosen parameters", f"CV {a.metric} mean", "CV std",
+               *[f"test {m}" for m in metrics], *(["threshold", "test value"] if value else [])]
+    rows = [[("★ " if c["candidate"] == a.best else "") + c["candidate"], str(c["params"]), c["cv_mean"], c["cv_std"],
+             *[c["test"].get(m) for m in metrics],
+             *([c["threshold"], c["business"].get(value)] if value else [])] for c in a.candidates]
+    return _table(headers, rows)
+
+
 def render_assessment(a: Assessment) -> str:
     """The whole assessment as one HTML string."""
     comparison = _table(
@@ -120,13 +138,16 @@ def render_assessment(a: Assessment) -> str:
     business = _table(["figure", "value"], [[k, v] for k, v in a.business.items()]) if a.business else "<p>none configured</p>"
     fairness = _table(list(a.fairness[0]), [list(r.values()) for r in a.fairness]) if a.fairness else "<p>no protected attributes</p>"
     residuals = f"<div class='plots'>{_residual_plot(a.residuals)}</div>" if a.residuals else ""
+    kept = (f"<p>{len(a.kept_features)} features reach the estimator: "
+            f"{escape(', '.join(a.kept_features))}</p>") if a.kept_features else ""
     importance = f"<div class='plots'>{_importance_plot(a.importance)}</div>" if a.importance else ""
     return f"""<!DOCTYPE html>
 <html><head><meta charset="utf-8"><title>{escape(a.title)}</title><style>{STYLE}</style></head><body>
 <h1>{escape(a.title)}</h1>
 {_table(["", ""], [[k, v] for k, v in a.lineage])}
-<h2>Candidates (tuned on the training split only)</h2>{comparison}
-<h2>Best candidate on the held-out test split: {escape(a.best)}</h2>{metrics}
+<h2>Candidates on the held-out test split (each tuned on the training split only)</h2>{_candidates_table(a)}
+<h2>Grid points (cross-validation on the training split)</h2>{comparison}
+<h2>Best candidate on the held-out test split: {escape(a.best)}</h2>{metrics}{kept}
 <h2>Business assessment</h2>{business}
 {_classification_section(a)}{residuals}
 <h2>Fairness: {escape(a.metric)} per group of each protected attribute</h2>{fairness}

@@ -4,24 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from pyspark.ml import Model, PipelineModel
+from pyspark.ml import Model
 from pyspark.sql import DataFrame
 
-from transforms.metrics import regression_metrics
-from transforms.modeling.classification import (
-    confusion,
-    exact_metrics,
-    score_histogram,
-    threshold_metrics,
-)
+from transforms.metrics import binary_metrics, regression_metrics
 
 
 def test_metrics(scored: DataFrame, task: str, label: str, threshold: float = 0.5) -> dict[str, float]:
     """The metrics the gate compares: regression errors, or ranking + threshold metrics."""
     if task == "regression":
         return regression_metrics(scored, label)
-    counts = confusion(score_histogram(scored, label), threshold)
-    return {**exact_metrics(scored, label), **threshold_metrics(counts)}
+    return binary_metrics(scored, label, threshold)
 
 
 def vector_slot_names(df: DataFrame, column: str) -> list[str]:
@@ -35,9 +28,9 @@ def vector_slot_names(df: DataFrame, column: str) -> list[str]:
     return [slots.get(i, f"slot_{i}") for i in range(size)]
 
 
-def feature_importance(model: Model, names: list[str]) -> list[tuple[str, float]]:
-    """Importance per feature, largest first: tree importances, |coefficients|, or xgboost gain."""
-    stage = model.stages[0] if isinstance(model, PipelineModel) else model
+def feature_importance(stage: Model, names: list[str]) -> list[tuple[str, float]]:
+    """Importance per feature of a fitted estimator, largest first: tree importances,
+    |coefficients|, or xgboost gain."""
     values: list[float]
     if hasattr(stage, "featureImportances"):
         values = list(stage.featureImportances.toArray())

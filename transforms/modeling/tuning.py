@@ -1,22 +1,41 @@
-"""Tuning: k-fold cross-validation or a train/validation split over a candidate's grid."""
+"""Tuning the whole model pipeline: raw columns -> feature stages -> selectors -> estimator.
+
+Cross-validation refits every stage that reads the label (supervised encoders, selectors) and
+everything after it on each fold's training part only, so no fold's labels reach the encoding
+or the selection it is validated with. Stages before the first one that reads the label
+(imputers, rare-label grouping, one-hot indexing, ...) see feature values only: they are fitted
+once on all training rows and their output is cached, which is what makes tuning cheap. Within a
+fold the refitted stages are shared by every candidate and grid point, so a grid costs one
+preprocessing fit per fold, not one per grid point.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from multiprocessing.pool import ThreadPool
 from typing import Any
 
-from pyspark.ml import Model
+import numpy as np
+from pyspark import inheritable_thread_target
+from pyspark.ml import Model, Pipeline, PipelineModel
+from pyspark.ml.base import Estimator, Transformer
 from pyspark.ml.evaluation import (
     BinaryClassificationEvaluator,
     Evaluator,
     MulticlassClassificationEvaluator,
     RegressionEvaluator,
 )
-from pyspark.ml.tuning import CrossValidator, CrossValidatorModel, TrainValidationSplit
+from pyspark.ml.param import Param
+
+# Spark's own task for fitting one training set with many parameter maps in parallel threads
+# (what CrossValidator and TrainValidationSplit use), reused rather than rewritten.
+from pyspark.ml.tuning import _parallelFitTasks
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 from transforms.modeling.candidates import Candidate
+from transforms.modeling.classification import ScoreBin, merge_histograms, score_histogram
 
 LOWER_IS_BETTER = frozenset({"mse", "rmse", "mae", "mape", "log_loss"})
 DEFAULT_METRIC = {"regression": "rmse", "classification": "roc_auc"}
@@ -24,6 +43,8 @@ _REGRESSION = {"rmse": "rmse", "mse": "mse", "mae": "mae", "r2": "r2"}
 _BINARY = {"roc_auc": "areaUnderROC", "pr_auc": "areaUnderPR"}
 _MULTICLASS = {"accuracy": "accuracy", "f1": "f1", "log_loss": "logLoss"}
 FOLD_COLUMN = "_fold"
+HASH_BUCKETS = 10_000
+PipelineStage = Estimator | Transformer
 
 
 def with_folds(rows: DataFrame, key: list[str], folds: int, seed: int) -> DataFrame:
@@ -34,6 +55,30 @@ def with_folds(rows: DataFrame, key: list[str], folds: int, seed: int) -> DataFr
     A hash of the key gives every row the same fold whatever the layout.
     """
     return rows.withColumn(FOLD_COLUMN, F.pmod(F.xxhash64(*[F.col(c) for c in key], F.lit(seed)), F.lit(folds)).cast("int"))
+
+
+def with_holdout(rows: DataFrame, key: list[str], train_ratio: float, seed: int) -> DataFrame:
+    """Add `FOLD_COLUMN` for a train/validation split: 0 marks the validation rows, 1 the rest.
+
+    Read as one fold (validate on fold 0, train on the others), it is the same loop as k-fold CV.
+    """
+    bucket = F.pmod(F.xxhash64(*[F.col(c) for c in key], F.lit(seed)), F.lit(HASH_BUCKETS))
+    return rows.withColumn(FOLD_COLUMN, (bucket < int(train_ratio * HASH_BUCKETS)).cast("int"))
+
+
+def assign_folds(rows: DataFrame, key: list[str], method: str, folds: int, train_ratio: float,
+                 seed: int) -> DataFrame:
+    """The rows with `FOLD_COLUMN` for `method`; `fold_count` says how many folds to validate on."""
+    if method == "cross_validation":
+        return with_folds(rows, key, folds, seed)
+    if method == "train_validation_split":
+        return with_holdout(rows, key, train_ratio, seed)
+    raise ValueError(f"unknown tuning method {method!r}")
+
+
+def fold_count(method: str, folds: int) -> int:
+    """Validation folds of `method`: k for k-fold CV, one for a train/validation split."""
+    return folds if method == "cross_validation" else 1
 
 
 def stable_layout(rows: DataFrame, key: list[str], partitions: int) -> DataFrame:
@@ -63,56 +108,130 @@ def build_evaluator(task: str, metric: str, label: str) -> Evaluator:
     raise ValueError(f"cannot tune a {task} model on {metric!r}; known: {', '.join(known)}")
 
 
+def reads_label(stage: PipelineStage) -> bool:
+    """Whether fitting `stage` may read the label: every stage with a label column param does."""
+    return stage.hasParam("labelCol")
+
+
+@dataclass(frozen=True)
+class Preprocessing:
+    """The stages between the raw columns and the estimator, cut where the label first matters.
+
+    `shared` never read the label: fitted once on all training rows. `per_fold` starts at the
+    first stage that reads it (a supervised encoder or a selector) and is refitted per fold.
+    """
+
+    shared: list[PipelineStage]
+    per_fold: list[PipelineStage]
+
+    @classmethod
+    def of(cls, stages: Sequence[PipelineStage]) -> Preprocessing:
+        first = next((i for i, stage in enumerate(stages) if reads_label(stage)), len(stages))
+        return cls(list(stages[:first]), list(stages[first:]))
+
+
 @dataclass(frozen=True)
 class TuningResult:
-    """The refitted best model of one candidate and every grid point's validation scores."""
+    """One candidate: its whole fitted pipeline (refitted on all training rows with the best grid
+    point) and every grid point's validation scores."""
 
     candidate: Candidate
-    model: Model
+    model: PipelineModel
+    estimator: Model  # the fitted estimator stage (its importances, coefficients)
     best_params: dict[str, Any]
     rows: list[dict[str, Any]]  # {"params", "mean", "std"} per grid point
     best_mean: float
     best_std: float
+    tuned: bool
+    # Classification: out-of-fold score histogram of the best grid point (None when not kept).
+    validation_histogram: list[ScoreBin] | None = field(default=None, compare=False)
 
 
-def tune(
-    candidate: Candidate,
-    train_rows: DataFrame,
+@dataclass
+class _Scores:
+    """Validation metrics per fold and grid point, and summed out-of-fold histograms."""
+
+    metrics: list[list[float]]
+    histograms: list[list[list[ScoreBin]]]
+
+
+Layout = Callable[[Candidate, DataFrame], DataFrame]
+
+
+def tune_pipeline(
+    preprocessing: Preprocessing,
+    candidates: Sequence[Candidate],
+    rows: DataFrame,
     evaluator: Evaluator,
-    method: str,
     folds: int,
-    train_ratio: float,
-    seed: int,
-    parallelism: int,
-) -> TuningResult:
-    """Search the candidate's grid on `train_rows` only; refit the best point on all of them.
+    layout: Layout,
+    parallelism: Callable[[Candidate], int],
+    histogram_label: str | None = None,
+) -> list[TuningResult]:
+    """Search every candidate's grid on `rows` by fold (`FOLD_COLUMN`; `folds` = 0 skips the
+    search), then refit each candidate's best point with the whole preprocessing on all rows.
 
-    Cross-validation uses the folds of `FOLD_COLUMN` when `train_rows` has it (see `with_folds`).
+    `layout` lays a candidate's training frame out for its estimator; `parallelism` says how many
+    grid points of a candidate are fitted at once. With `histogram_label`, each grid point's
+    out-of-fold score histogram is kept (for choosing a classifier's threshold on held-out rows).
     """
-    common = dict(estimator=candidate.estimator, estimatorParamMaps=candidate.param_maps,
-                  evaluator=evaluator, seed=seed, parallelism=parallelism)
-    if method == "cross_validation":
-        fold_col = FOLD_COLUMN if FOLD_COLUMN in train_rows.columns else ""
-        tuner = CrossValidator(numFolds=folds, foldCol=fold_col, **common)
-    elif method == "train_validation_split":
-        tuner = TrainValidationSplit(trainRatio=train_ratio, **common)
+    shared = Pipeline(stages=preprocessing.shared).fit(rows)
+    prepared = shared.transform(rows).cache()
+    scores = [_Scores([[] for _ in range(folds)], [[] for _ in c.param_maps]) for c in candidates]
+    for fold in range(folds):
+        _score_fold(preprocessing, candidates, prepared, fold, evaluator, layout, parallelism,
+                    histogram_label, scores)
+    rest = Pipeline(stages=preprocessing.per_fold).fit(prepared)
+    ready = rest.transform(prepared)
+    results = []
+    for candidate, score in zip(candidates, scores, strict=True):
+        results.append(_refit(candidate, score, shared, rest, ready, evaluator, layout, folds > 0))
+    prepared.unpersist()
+    return results
+
+
+def _score_fold(preprocessing: Preprocessing, candidates: Sequence[Candidate], prepared: DataFrame, fold: int,
+                evaluator: Evaluator, layout: Layout, parallelism: Callable[[Candidate], int],
+                histogram_label: str | None, scores: list[_Scores]) -> None:
+    training = prepared.where(F.col(FOLD_COLUMN) != fold)
+    fitted = Pipeline(stages=preprocessing.per_fold).fit(training)
+    validation = fitted.transform(prepared.where(F.col(FOLD_COLUMN) == fold)).cache()
+    ready = fitted.transform(training)
+    for candidate, score in zip(candidates, scores, strict=True):
+        train = layout(candidate, ready).cache()
+        keep_models = histogram_label is not None
+        tasks = map(inheritable_thread_target(prepared.sparkSession),
+                    _parallelFitTasks(candidate.estimator, train, evaluator, validation, candidate.param_maps,
+                                      keep_models))
+        metrics = [0.0] * len(candidate.param_maps)
+        with ThreadPool(processes=max(1, min(parallelism(candidate), len(candidate.param_maps)))) as pool:
+            for index, metric, model in pool.imap_unordered(lambda task: task(), tasks):
+                metrics[index] = metric
+                if keep_models:
+                    score.histograms[index].append(score_histogram(model.transform(validation), histogram_label))
+        score.metrics[fold] = metrics
+        train.unpersist()
+    validation.unpersist()
+
+
+def _refit(candidate: Candidate, score: _Scores, shared: PipelineModel, rest: PipelineModel, ready: DataFrame,
+           evaluator: Evaluator, layout: Layout, tuned: bool) -> TuningResult:
+    """The candidate's best grid point fitted on all rows, behind the preprocessing fitted on all rows."""
+    if tuned:
+        means = list(np.mean(score.metrics, axis=0))
+        stds = list(np.std(score.metrics, axis=0))
+        pick = np.argmax if evaluator.isLargerBetter() else np.argmin
+        best = int(pick(means))
     else:
-        raise ValueError(f"unknown tuning method {method!r}")
-    fitted = tuner.fit(train_rows)
-    if isinstance(fitted, CrossValidatorModel):
-        means, stds = list(fitted.avgMetrics), list(fitted.stdMetrics)
-    else:
-        means = list(fitted.validationMetrics)
-        stds = [0.0] * len(means)
-    rows = [{"params": candidate.describe(pm), "mean": m, "std": s}
+        means, stds, best = [float("nan")] * len(candidate.param_maps), [float("nan")] * len(candidate.param_maps), 0
+    param_map: dict[Param, Any] = candidate.param_maps[best]
+    train = layout(candidate, ready).cache()
+    fitted = candidate.estimator.fit(train, param_map)
+    train.unpersist()
+    estimator_stages = fitted.stages if isinstance(fitted, PipelineModel) else [fitted]
+    model = PipelineModel(stages=[*shared.stages, *rest.stages, *estimator_stages])
+    rows = [{"params": candidate.describe(pm), "mean": float(m), "std": float(s)}
             for pm, m, s in zip(candidate.param_maps, means, stds, strict=True)]
-    pick = max if evaluator.isLargerBetter() else min
-    best = pick(range(len(means)), key=lambda i: means[i])
-    return TuningResult(candidate, fitted.bestModel, rows[best]["params"], rows, means[best], stds[best])
-
-
-def fit_untuned(candidate: Candidate, train_rows: DataFrame) -> TuningResult:
-    """A candidate with nothing to choose (one grid point): fit it once, no folds."""
-    model = candidate.estimator.fit(train_rows)
-    return TuningResult(candidate, model, {}, [{"params": {}, "mean": float("nan"), "std": float("nan")}],
-                        float("nan"), float("nan"))
+    histograms = score.histograms[best]
+    return TuningResult(candidate, model, estimator_stages[0], rows[best]["params"], rows, float(means[best]),
+                        float(stds[best]), tuned, merge_histograms(histograms) if histograms else None)
