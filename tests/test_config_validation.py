@@ -47,6 +47,14 @@ def test_a_column_that_is_not_a_name_is_refused_as_a_mapping_key(tmp_path: Path)
     assert "mine.yml: key 'sources.0.columns" in _refused(conf_copy(tmp_path, text))
 
 
+def test_a_file_column_name_may_hold_dots_but_no_backquote() -> None:
+    titanic = load_settings("titanic").source("passengers")
+    assert titanic.file_names == {"home_dest": "home.dest"}
+    with pytest.raises(ConfigError, match=r"--set sources: key 'sources.0.file_names.a'"):
+        load_settings("house_sales", overrides=[
+            "sources=[{name: s, path: s, format: csv, table: t, columns: {a: int}, file_names: {a: 'x`y'}}]"])
+
+
 def test_catalog_name_is_an_identifier() -> None:
     with pytest.raises(ConfigError, match=r"--set lakehouse.catalog: key 'lakehouse.catalog'"):
         load_settings("house_sales", overrides=["lakehouse.catalog=main.x"])

@@ -24,6 +24,7 @@ from jobs.common.config_types import (
     ColumnName,
     Folder,
     Grid,
+    HeaderName,
     Identifier,
     LandingFolder,
     Params,
@@ -144,7 +145,7 @@ class SourceSettings(_Strict):
     # YAML merge key (`<<: *columns`), e.g. the label in an unlabelled scoring source.
     columns: dict[ColumnName, str | None]
     # Declared column -> its name in the files where the two differ (e.g. home_dest: home.dest).
-    file_names: dict[ColumnName, str] = Field(default_factory=dict)
+    file_names: dict[ColumnName, HeaderName] = Field(default_factory=dict)
     silver_table: Identifier | None = None
     # Silver keeps one row per key: the one with the greatest `order_by` (ties: latest batch).
     key: list[ColumnName] = Field(default_factory=list)

@@ -55,6 +55,14 @@ def _relative_path(value: str) -> str:
     return _no_glob(value)
 
 
+def _header_name(value: str) -> str:
+    # A file's own column name (`home.dest`): anything printable but the quote Spark's column
+    # references use.
+    if not value or "`" in value or _has_control_characters(value):
+        raise ValueError("expected a column name as the files spell it, without '`' or control characters")
+    return value
+
+
 def _folder(value: str) -> str:
     if not value.strip() or _has_control_characters(value):
         raise ValueError("must be a non-empty path without control characters")
@@ -104,6 +112,7 @@ Identifier = Annotated[
     str, AfterValidator(_name_check(IDENTIFIER, "a name of letters, digits and _, not starting with a digit"))
 ]
 ColumnName = Annotated[str, AfterValidator(_column)]
+HeaderName = Annotated[str, AfterValidator(_header_name)]
 RelativePath = Annotated[str, AfterValidator(_relative_path)]
 Folder = Annotated[str, AfterValidator(_folder)]
 LandingFolder = Annotated[str, AfterValidator(_folder), AfterValidator(_no_glob)]
