@@ -46,7 +46,7 @@ def _metrics_on_test_rows(context: JobContext, version: Any) -> dict[str, float]
 def promote(context: JobContext, args: argparse.Namespace | None = None) -> dict[str, Any]:
     settings = context.settings
     gate, model = settings.gate, settings.model
-    configure_mlflow(settings)
+    configure_mlflow(settings, create_store=False)
     name = registered_model_name(settings)
     challenger = _version_by_alias(name, model.challenger_alias)
     if challenger is None:

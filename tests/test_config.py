@@ -5,23 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from config_fixtures import conf_copy, house_sales_text
 
-from jobs.common.config import ConfigError, default_conf_dir, load_settings
-
-
-def _conf_copy(tmp_path: Path, use_case_text: str) -> Path:
-    conf = tmp_path / "conf"
-    (conf / "env").mkdir(parents=True)
-    (conf / "use_cases").mkdir()
-    source = default_conf_dir()
-    (conf / "base.yml").write_text((source / "base.yml").read_text())
-    (conf / "env" / "local.yml").write_text((source / "env" / "local.yml").read_text())
-    (conf / "use_cases" / "mine.yml").write_text(use_case_text)
-    return conf
-
-
-def _house_sales_text() -> str:
-    return (default_conf_dir() / "use_cases" / "house_sales.yml").read_text()
+from jobs.common.config import ConfigError, load_settings
 
 
 def test_packaged_use_cases_load() -> None:
@@ -66,7 +52,7 @@ def test_set_overrides_with_dotted_and_bracketed_keys() -> None:
 
 
 def test_unknown_key_names_file_and_key(tmp_path: Path) -> None:
-    conf = _conf_copy(tmp_path, _house_sales_text().replace("  alias: champion", "  alais: champion"))
+    conf = conf_copy(tmp_path, house_sales_text().replace("  alias: champion", "  alais: champion"))
     with pytest.raises(ConfigError) as error:
         load_settings("mine", conf_dir=conf)
     message = str(error.value)
@@ -75,13 +61,13 @@ def test_unknown_key_names_file_and_key(tmp_path: Path) -> None:
 
 
 def test_missing_key_says_what_is_expected(tmp_path: Path) -> None:
-    conf = _conf_copy(tmp_path, _house_sales_text().replace("  label: sale_price\n", ""))
+    conf = conf_copy(tmp_path, house_sales_text().replace("  label: sale_price\n", ""))
     with pytest.raises(ConfigError, match=r"missing key 'use_case.label'"):
         load_settings("mine", conf_dir=conf)
 
 
 def test_wrong_type_names_key_and_value(tmp_path: Path) -> None:
-    conf = _conf_copy(tmp_path, _house_sales_text().replace("rows: 20000", "rows: many"))
+    conf = conf_copy(tmp_path, house_sales_text().replace("rows: 20000", "rows: many"))
     with pytest.raises(ConfigError) as error:
         load_settings("mine", conf_dir=conf)
     assert "generator.rows" in str(error.value)

@@ -19,13 +19,33 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from jobs.common import bounded_yaml
+from jobs.common.config_types import (
+    ColumnName,
+    Folder,
+    Grid,
+    HeaderName,
+    Identifier,
+    LandingFolder,
+    Params,
+    RelativePath,
+    Seed,
+)
+
 
 class ConfigError(ValueError):
     """A configuration file is missing, malformed or does not match the expected schema."""
 
 
+# Upper bounds far above any real run, low enough that Spark and the JVM never see an overflow.
+MAX_ROWS = 10**11
+MAX_PARTITIONS = 100_000
+MAX_PARALLELISM = 1024
+
+
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # No NaN or infinity: `.inf` in YAML would pass every bound and fail in Spark or MLflow.
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class SparkSettings(_Strict):
@@ -46,33 +66,33 @@ class SparkSettings(_Strict):
 
 
 class LakehouseSettings(_Strict):
-    root: str
-    landing: str
-    catalog: str | None = None
+    root: Folder
+    landing: LandingFolder
+    catalog: Identifier | None = None
 
 
 class MlflowSettings(_Strict):
     tracking_uri: str
     registry_uri: str | None = None
-    artifact_location: str | None = None
+    artifact_location: Folder | None = None
     experiment: str
     # Through Spark Connect the server writes a fitted pipeline here and the client moves it
     # into the logged model, so both must see this folder as the same local path (one machine,
     # a shared mount, a Unity Catalog volume). Null: _models/staging under the lakehouse root.
-    model_staging: str | None = None
+    model_staging: Folder | None = None
 
 
 class UseCaseSettings(_Strict):
     name: str
     task: Literal["regression", "classification"]
-    schema_: str = Field(alias="schema")
-    key: list[str] = Field(min_length=1)
-    label: str
+    schema_: Identifier = Field(alias="schema")
+    key: list[ColumnName] = Field(min_length=1)
+    label: ColumnName
     # Variables that may not be features: row identifiers, leaks of the target (known only
     # after the outcome) and protected attributes (reported on for fairness, never modelled).
-    identifiers: list[str] = Field(default_factory=list)
-    leaks: list[str] = Field(default_factory=list)
-    protected: list[str] = Field(default_factory=list)
+    identifiers: list[ColumnName] = Field(default_factory=list)
+    leaks: list[ColumnName] = Field(default_factory=list)
+    protected: list[ColumnName] = Field(default_factory=list)
     # Classification with a text label: the value meaning 1, and the one meaning 0 (unset: any
     # other value). Rows whose label maps to neither (or is null) may be at most this fraction
     # of the labelled table; they are left out of training and test.
@@ -80,7 +100,7 @@ class UseCaseSettings(_Strict):
     negative_label: str | None = None
     max_unlabelled_fraction: float = Field(default=0.0, ge=0, le=1)
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False)
 
     @field_validator("positive_label", "negative_label", mode="before")
     @classmethod
@@ -101,10 +121,10 @@ class UseCaseSettings(_Strict):
 
 class GeneratorSettings(_Strict):
     dataset: Literal["house_sales"]
-    rows: int = Field(gt=0)
-    score_rows: int = Field(ge=0)
-    seed: int
-    partitions: int = Field(gt=0)
+    rows: int = Field(gt=0, le=MAX_ROWS)
+    score_rows: int = Field(ge=0, le=MAX_ROWS)
+    seed: Seed
+    partitions: int = Field(gt=0, le=MAX_PARTITIONS)
     malformed_fraction: float = Field(ge=0, lt=1)
 
 
@@ -116,10 +136,10 @@ class RangeExpectation(_Strict):
 class ExpectationSettings(_Strict):
     """Rules every silver row must meet; a row that breaks one goes to quarantine, named by rule."""
 
-    not_null: list[str] = Field(default_factory=list)
-    ranges: dict[str, RangeExpectation] = Field(default_factory=dict)
-    allowed_values: dict[str, list[str]] = Field(default_factory=dict)
-    patterns: dict[str, str] = Field(default_factory=dict)
+    not_null: list[ColumnName] = Field(default_factory=list)
+    ranges: dict[ColumnName, RangeExpectation] = Field(default_factory=dict)
+    allowed_values: dict[ColumnName, list[str]] = Field(default_factory=dict)
+    patterns: dict[ColumnName, str] = Field(default_factory=dict)
 
 
 class DriftSettings(_Strict):
@@ -137,21 +157,21 @@ class DriftSettings(_Strict):
 
 
 class SourceSettings(_Strict):
-    name: str
-    path: str
+    name: Identifier
+    path: RelativePath
     format: Literal["csv", "json", "parquet"]
     options: dict[str, str] = Field(default_factory=dict)
-    table: str
-    quarantine_table: str | None = None
+    table: Identifier
+    quarantine_table: Identifier | None = None
     # Ordered column name -> Spark SQL type. A null type removes a column inherited through a
     # YAML merge key (`<<: *columns`), e.g. the label in an unlabelled scoring source.
-    columns: dict[str, str | None]
+    columns: dict[ColumnName, str | None]
     # Declared column -> its name in the files where the two differ (e.g. home_dest: home.dest).
-    file_names: dict[str, str] = Field(default_factory=dict)
-    silver_table: str | None = None
+    file_names: dict[ColumnName, HeaderName] = Field(default_factory=dict)
+    silver_table: Identifier | None = None
     # Silver keeps one row per key: the one with the greatest `order_by` (ties: latest batch).
-    key: list[str] = Field(default_factory=list)
-    order_by: str = "_ingested_at"
+    key: list[ColumnName] = Field(default_factory=list)
+    order_by: ColumnName = "_ingested_at"
     # Values read as null in silver besides the reader's own `nullValue` (e.g. "NA", "?").
     null_tokens: list[str] = Field(default_factory=list)
     trim_whitespace: bool = True
@@ -159,8 +179,8 @@ class SourceSettings(_Strict):
     drift: DriftSettings = Field(default_factory=DriftSettings)
     # Fail the job (after writing the quarantine) when a batch quarantines more than this share.
     max_quarantined_fraction: float = Field(default=1.0, ge=0, le=1)
-    max_files_per_trigger: int = Field(default=100, gt=0)
-    audit_table: str = "ingest_audit"
+    max_files_per_trigger: int = Field(default=100, gt=0, le=MAX_PARTITIONS)
+    audit_table: Identifier = "ingest_audit"
 
     @property
     def declared_columns(self) -> dict[str, str]:
@@ -180,40 +200,40 @@ class SourceSettings(_Strict):
 
 class SplitSettings(_Strict):
     test_fraction: float = Field(gt=0, lt=1)
-    seed: int
+    seed: Seed
     # A table that assigns each row its split (e.g. a reference course's split), joined on
     # `join_on` (default: the use case's key), instead of the hash of the key; `column` holds
     # 'train' / 'test'. A join value that maps to both splits puts its rows in test, so no
     # row of the reference test split is ever trained on.
-    table: str | None = None
-    column: str = "split"
-    join_on: list[str] = Field(default_factory=list)
+    table: Identifier | None = None
+    column: ColumnName = "split"
+    join_on: list[ColumnName] = Field(default_factory=list)
 
 
 class FeatureStep(_Strict):
     stage: str
-    columns: list[str] = Field(default_factory=list)
-    params: dict[str, Any] = Field(default_factory=dict)
+    columns: list[ColumnName] = Field(default_factory=list)
+    params: Params = Field(default_factory=dict)
 
 
 class FeatureSettings(_Strict):
-    input_table: str
-    output_table: str
+    input_table: Identifier
+    output_table: Identifier
     steps: list[FeatureStep] = Field(min_length=1)
 
 
 class SelectionStepSettings(_Strict):
     selector: str
-    params: dict[str, Any] = Field(default_factory=dict)
+    params: Params = Field(default_factory=dict)
 
 
 class SelectionSettings(_Strict):
     """Feature selection: selectors fitted on the training split of the feature table."""
 
-    input_table: str
-    output_table: str
-    report_table: str
-    features_col: str = "features"
+    input_table: Identifier
+    output_table: Identifier
+    report_table: Identifier
+    features_col: ColumnName = "features"
     steps: list[SelectionStepSettings] = Field(min_length=1)
 
 
@@ -222,8 +242,8 @@ class CandidateSettings(_Strict):
 
     algorithm: str
     name: str | None = None
-    params: dict[str, Any] = Field(default_factory=dict)
-    grid: dict[str, list[Any]] = Field(default_factory=dict)
+    params: Params = Field(default_factory=dict)
+    grid: Grid = Field(default_factory=dict)
     # Boosted trees: stop adding trees when a held-out slice of the training rows stops improving.
     early_stopping: bool = False
 
@@ -236,9 +256,10 @@ class ModelSettings(_Strict):
     """The registered model. `alias` is the alias scoring uses (the champion); training
     registers each new best candidate under `challenger_alias`, the gate moves `alias`."""
 
-    name: str
+    # Unity Catalog registers it as <catalog>.<schema>.<name>: an identifier like the others.
+    name: Identifier
     algorithm: str | None = None
-    params: dict[str, Any] = Field(default_factory=dict)
+    params: Params = Field(default_factory=dict)
     alias: str = "champion"
     challenger_alias: str = "challenger"
     # Fit on log(label) and predict exp(.) back: metrics and the registered model use the label's scale.
@@ -262,15 +283,15 @@ class TrainSettings(_Strict):
     """How candidates are tuned (on the training split only) and the best one chosen."""
 
     tuning: Literal["cross_validation", "train_validation_split"] = "cross_validation"
-    folds: int = Field(default=3, ge=2)
+    folds: int = Field(default=3, ge=2, le=100)
     train_ratio: float = Field(default=0.8, gt=0, lt=1)
     # Default: rmse for regression, roc_auc for classification.
     metric: str | None = None
-    seed: int = 0
+    seed: Seed = 0
     # Parameter maps fitted at once; default: the cluster's default parallelism.
-    parallelism: int | None = Field(default=None, gt=0)
+    parallelism: int | None = Field(default=None, gt=0, le=MAX_PARALLELISM)
     validation_fraction: float = Field(default=0.1, gt=0, lt=1)
-    early_stopping_rounds: int = Field(default=20, gt=0)
+    early_stopping_rounds: int = Field(default=20, gt=0, le=100_000)
     # SQL condition on the feature input table's columns: training rows that match it are not
     # fitted on (e.g. known bad records); test rows are always assessed.
     exclude: str | None = None
@@ -291,10 +312,10 @@ class AssessmentSettings(_Strict):
     value_matrix: ValueMatrixSettings | None = None
     # Regression: a prediction within ±tolerance of the truth is worth `value_within_tolerance`;
     # every unit of absolute error costs `cost_per_unit_error`.
-    tolerance: float = Field(default=0.1, gt=0)
+    tolerance: float = Field(default=0.1, gt=0, le=1)
     value_within_tolerance: float = 0.0
     cost_per_unit_error: float = 0.0
-    report_dir: str | None = None
+    report_dir: Folder | None = None
 
 
 class GateSettings(_Strict):
@@ -303,7 +324,7 @@ class GateSettings(_Strict):
     # Default: the training metric.
     metric: str | None = None
     # The challenger must beat the champion by this fraction of the champion's metric.
-    margin: float = Field(default=0.0, ge=0)
+    margin: float = Field(default=0.0, ge=0, le=1)
     # Absolute bounds on test metrics, e.g. {r2: {min: 0.8}, rmse: {max: 40000}}.
     thresholds: dict[str, RangeExpectation] = Field(default_factory=dict)
 
@@ -317,23 +338,23 @@ class IncrementalSettings(_Strict):
     """
 
     mode: Literal["watermark", "none"] = "watermark"
-    watermark_column: str = "_ingested_at"
+    watermark_column: ColumnName = "_ingested_at"
 
 
 class ScoreSettings(_Strict):
-    input_table: str
-    output_table: str
+    input_table: Identifier
+    output_table: Identifier
     alias: str | None = None
-    pass_through: list[str] = Field(default_factory=list)
+    pass_through: list[ColumnName] = Field(default_factory=list)
     # Registry version to score with instead of the alias (pinning, rollback).
-    version: str | None = None
+    version: str | None = Field(default=None, pattern=r"^[1-9][0-9]{0,9}$")
     incremental: IncrementalSettings = Field(default_factory=IncrementalSettings)
     # Classifiers: label = probability of the positive class >= threshold, unless the model
     # version carries a `decision_threshold` tag.
     threshold: float = Field(default=0.5, gt=0, lt=1)
-    quarantine_table: str | None = None
-    audit_table: str = "score_audit"
-    latest_view: str | None = None
+    quarantine_table: Identifier | None = None
+    audit_table: Identifier = "score_audit"
+    latest_view: Identifier | None = None
 
     @property
     def quarantine(self) -> str:
@@ -347,18 +368,18 @@ class ScoreSettings(_Strict):
 class MonitoringSettings(_Strict):
     """Drift of each scoring batch against the training reference, and delayed-label metrics."""
 
-    reference_table: str
+    reference_table: Identifier
     # Rows of the reference table that trained the model, e.g. "split = 'train'".
     reference_filter: str | None = None
-    numeric_features: list[str] = Field(default_factory=list)
-    categorical_features: list[str] = Field(default_factory=list)
-    bins: int = Field(default=10, ge=2)
+    numeric_features: list[ColumnName] = Field(default_factory=list)
+    categorical_features: list[ColumnName] = Field(default_factory=list)
+    bins: int = Field(default=10, ge=2, le=1000)
     psi_threshold: float = Field(default=0.2, gt=0)
     ks_threshold: float = Field(default=0.2, gt=0, le=1)
-    output_table: str = "score_monitoring"
+    output_table: Identifier = "score_monitoring"
     # Labels that arrive after scoring: a table holding the use case's key and label column.
-    label_table: str | None = None
-    label_column: str | None = None
+    label_table: Identifier | None = None
+    label_column: ColumnName | None = None
     # Fail when the metric crosses this bound (rmse above it; for classifiers, accuracy below).
     metric_threshold: float | None = None
 
@@ -441,7 +462,7 @@ def load_settings(
         keys = _split_key(key)
         if not sep or not keys:
             raise ConfigError(f"--set {override!r}: expected dotted.key=value")
-        _merge(merged, _nest(keys, yaml.safe_load(raw)), origin, f"--set {key}", ())
+        _merge(merged, _nest(keys, _parse_yaml(raw, f"--set {key}")), origin, f"--set {key}", ())
 
     try:
         settings = Settings.model_validate(merged)
@@ -453,15 +474,23 @@ def load_settings(
 def _read_yaml(path: Path | Traversable) -> dict[str, Any]:
     if not path.is_file():
         raise ConfigError(f"{path}: configuration file not found")
-    try:
-        content = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as error:
-        raise ConfigError(f"{path}: not valid YAML: {error}") from None
+    # One byte past the limit is enough to refuse the file, without reading all of it.
+    with path.open("rb") as stream:
+        content = _parse_yaml(stream.read(bounded_yaml.MAX_BYTES + 1), str(path))
     if content is None:
         return {}
     if not isinstance(content, dict):
         raise ConfigError(f"{path}: expected a mapping at the top level, got {type(content).__name__}")
     return content
+
+
+def _parse_yaml(text: str | bytes, where: str) -> Any:
+    try:
+        return bounded_yaml.load(text)
+    except bounded_yaml.YamlLimitError as error:
+        raise ConfigError(f"{where}: refused: the YAML {error}") from None
+    except yaml.YAMLError as error:
+        raise ConfigError(f"{where}: not valid YAML: {error}") from None
 
 
 _KEY_PART = re.compile(r"\[([^\]]+)\]|([^.\[\]]+)")

@@ -11,6 +11,7 @@ disk when it starts (:meth:`TableStore.register_all`).
 
 from __future__ import annotations
 
+import logging
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +21,10 @@ from pyspark.errors import AnalysisException
 from pyspark.sql import DataFrame, SparkSession
 
 from jobs.common.config import Settings
+from jobs.common.config_types import IDENTIFIER
 from jobs.common.session import is_connect, session_conf
+
+logger = logging.getLogger(__name__)
 
 MATERIALIZE_SOURCE = "spark.databricks.delta.merge.materializeSource"
 # The user metadata of the session's next commits (the writer's `userMetadata` option elsewhere).
@@ -172,7 +176,7 @@ class TableStore:
 
     def _sql_name(self, table: str) -> str:
         """The table in SQL: its name, or locally its path, which does not depend on the catalog."""
-        return self.qualified(table) if self.managed else f"delta.`{self.location(table)}`"
+        return self.qualified(table) if self.managed else f"delta.{sql_identifier(self.location(table))}"
 
     def has_data(self, table: str) -> bool:
         """Whether `table` holds data at this lakehouse's location, whatever the catalog says."""
@@ -210,7 +214,7 @@ class TableStore:
             return []
         found = local_tables(self.root)
         for schema, table, location in found:
-            self._register_at(f"`{schema}`.`{table}`", schema, location)
+            self._register_at(f"{sql_identifier(schema)}.{sql_identifier(table)}", schema, location)
         return [f"{schema}.{table}" for schema, table, _ in found]
 
     def _register(self, table: str) -> None:
@@ -224,17 +228,36 @@ class TableStore:
 
 
 def local_tables(root: str) -> list[tuple[str, str, str]]:
-    """(schema, table, location) of every Delta table under a local lakehouse root."""
-    return [
-        (log.parent.parent.name, log.parent.name, str(log.parent))
-        for log in sorted(Path(root).glob("*/*/_delta_log"))
-    ]
+    """(schema, table, location) of every Delta table under a local lakehouse root.
+
+    A folder whose name the catalog would refuse (left by an older version or written by hand)
+    is skipped with a warning: registering it would fail every job on this lakehouse.
+    """
+    found = []
+    for log in sorted(Path(root).glob("*/*/_delta_log")):
+        schema, table = log.parent.parent.name, log.parent.name
+        if IDENTIFIER.fullmatch(schema) and IDENTIFIER.fullmatch(table):
+            found.append((schema, table, str(log.parent)))
+        else:
+            logger.warning("not registering %s: %r.%r is not a valid table name", log.parent, schema, table)
+    return found
 
 
 def registration_sql(name: str, schema: str, location: str) -> list[str]:
     """Statements that (re)register the external Delta table at `location` as `name`."""
     return [
-        f"CREATE DATABASE IF NOT EXISTS `{schema}`",
+        f"CREATE DATABASE IF NOT EXISTS {sql_identifier(schema)}",
         f"DROP TABLE IF EXISTS {name}",
-        f"CREATE TABLE {name} USING DELTA LOCATION '{location}'",
+        f"CREATE TABLE {name} USING DELTA LOCATION {sql_string(location)}",
     ]
+
+
+def sql_string(text: str) -> str:
+    """`text` as a Spark SQL string literal: a path with a quote or a backslash stays one path."""
+    escaped = text.replace("\\", "\\\\").replace("'", "\\'")
+    return f"'{escaped}'"
+
+
+def sql_identifier(text: str) -> str:
+    """`text` as a back-quoted Spark SQL identifier (a backquote inside is doubled)."""
+    return "`" + text.replace("`", "``") + "`"

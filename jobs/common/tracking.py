@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from importlib import metadata
+from pathlib import Path
 
 import mlflow
 from mlflow import MlflowClient
@@ -12,8 +13,18 @@ from jobs.common.config import Settings
 PACKAGE = "lakehouse-ml"
 
 
-def configure_mlflow(settings: Settings) -> str:
-    """Point MLflow at the configured stores and return the experiment id."""
+SQLITE_PREFIX = "sqlite:///"
+
+
+def configure_mlflow(settings: Settings, create_store: bool = True) -> str:
+    """Point MLflow at the configured stores and return the experiment id.
+
+    MLflow creates a SQLite store that does not exist. Jobs that start runs (train) want that;
+    jobs that read what training registered (promote, score) pass `create_store=False`: for
+    them a missing file is a wrong path, and an empty store would only hide it.
+    """
+    if not create_store:
+        require_store(settings.mlflow.tracking_uri)
     mlflow.set_tracking_uri(settings.mlflow.tracking_uri)
     if settings.mlflow.registry_uri:
         mlflow.set_registry_uri(settings.mlflow.registry_uri)
@@ -25,6 +36,18 @@ def configure_mlflow(settings: Settings) -> str:
         experiment_id = experiment.experiment_id
     mlflow.set_experiment(experiment_id=experiment_id)
     return experiment_id
+
+
+def require_store(tracking_uri: str) -> None:
+    """Exit with one line when `tracking_uri` is a SQLite file that does not exist."""
+    if not tracking_uri.startswith(SQLITE_PREFIX):
+        return
+    database = Path(tracking_uri[len(SQLITE_PREFIX):].split("?", 1)[0])
+    if not database.is_file():
+        raise SystemExit(
+            f"error: MLflow store {database} does not exist (mlflow.tracking_uri={tracking_uri}); "
+            "run the train job first or set mlflow.tracking_uri to the store it wrote"
+        )
 
 
 def registered_model_name(settings: Settings) -> str:
