@@ -49,7 +49,7 @@ def _profile_defaults() -> argparse.Namespace:
 def _number(value: float | None) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "-"
-    return f"{value:,.4f}" if abs(value) < 1000 else f"{value:,.0f}"
+    return f"{value:,.4f}" if abs(value) < 100 else f"{value:,.0f}"
 
 
 def _report(context: JobContext, results: dict[str, Any]) -> None:
@@ -75,7 +75,7 @@ def _report(context: JobContext, results: dict[str, Any]) -> None:
     selection = trained["selection"]
     if selection:
         print(f"  selection inside the model kept {selection['features_kept']} of {selection['features_in']} "
-              f"features: {', '.join(selection['kept'])}")
+              f"features; dropped: {', '.join(selection['dropped']) or 'none'}")
     aliases = client().get_model_version(trained["model_name"], trained["version"]).aliases
     print(f"\n== Model {trained['model_name']} v{trained['version']} @{', @'.join(sorted(aliases))} "
           f"(run {trained['run_id']}) ==")

@@ -220,10 +220,13 @@ def log_inputs(context: JobContext, data: LabelledRows, train_rows: DataFrame, t
     """The training and test rows as MLflow dataset inputs: the Delta table and version they are
     the train / test split of (the split and its seed are in the run's params and tags)."""
     table = context.tables.qualified(data.table)
+    # A two-part name reads to MLflow as a Unity Catalog table (schema taken for a catalog),
+    # which it then looks up over the network; the session catalog's own name says it is not.
+    source = table if context.settings.lakehouse.catalog else f"spark_catalog.{table}"
     for rows, split in ((train_rows, TRAIN), (test_rows, TEST)):
         # The identity of the rows, not a pass over them: table, version and split configuration.
         digest = hashlib.sha256(f"{table}@{data.version}/{split}/{context.settings.fingerprint()}".encode()).hexdigest()
-        dataset = mlflow.data.from_spark(rows, table_name=table, version=str(data.version),
+        dataset = mlflow.data.from_spark(rows, table_name=source, version=str(data.version),
                                          name=f"{table}@v{data.version}:{split}", digest=digest[:16],
                                          targets=context.settings.use_case.label)
         mlflow.log_input(dataset, context="training" if split == TRAIN else "testing")
@@ -332,12 +335,13 @@ def log_selection(best: TuningResult) -> dict[str, Any]:
     rows = selection_report(best.model)
     if not rows:
         return {}
-    first_step = [r for r in rows if r["step"] == 0]
+    features_in = [r["feature"] for r in rows if r["step"] == 0]
     last_step = max(r["step"] for r in rows)
     kept = [r["feature"] for r in rows if r["step"] == last_step and r["decision"] == "kept"]
-    mlflow.log_dict({"kept": kept, "decisions": rows}, "selection/report.json")
-    mlflow.log_metrics({"features_in": len(first_step), "features_kept": len(kept)})
-    return {"features_in": len(first_step), "features_kept": len(kept), "kept": kept}
+    dropped = [name for name in features_in if name not in set(kept)]
+    mlflow.log_dict({"kept": kept, "dropped": dropped, "decisions": rows}, "selection/report.json")
+    mlflow.log_metrics({"features_in": len(features_in), "features_kept": len(kept)})
+    return {"features_in": len(features_in), "features_kept": len(kept), "kept": kept, "dropped": dropped}
 
 
 def log_run(settings: Settings, results: list[TuningResult], best: TuningResult, assessment: Assessment,
