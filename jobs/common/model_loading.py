@@ -81,7 +81,8 @@ class _ServerWrittenSparkFlavor:
         finally:
             shutil.rmtree(local_staged, ignore_errors=True)
         mlflow.spark._save_model_metadata(
-            dst_dir=path, spark_model=spark_model, mlflow_model=mlflow_model, conda_env=None, code_paths=None,
+            dst_dir=path, spark_model=spark_model, mlflow_model=mlflow_model, conda_env=None,
+            code_paths=flavor_args.get("code_paths"),
             signature=flavor_args.get("signature"), input_example=flavor_args.get("input_example"),
             pip_requirements=flavor_args.get("pip_requirements"),
             extra_pip_requirements=flavor_args.get("extra_pip_requirements"),
