@@ -20,7 +20,6 @@ from typing import Any
 
 import mlflow
 import mlflow.data
-from mlflow.models import infer_signature
 from pyspark.errors import AnalysisException
 from pyspark.ml.base import Estimator, Transformer
 from pyspark.sql import DataFrame, SparkSession
@@ -29,13 +28,8 @@ from pyspark.sql import functions as F
 from jobs.common.cli import JobContext, run_job
 from jobs.common.config import Settings
 from jobs.common.model_inputs import LabelledRows, labelled_rows
-from jobs.common.model_loading import log_spark_model
-from jobs.common.tracking import (
-    client,
-    configure_mlflow,
-    model_pip_requirements,
-    registered_model_name,
-)
+from jobs.common.model_logging import log_pipeline_model
+from jobs.common.tracking import client, configure_mlflow, registered_model_name
 from transforms.governance import check_feature_steps
 from transforms.metrics import baseline_metrics, regression_metrics
 from transforms.modeling.business import (
@@ -301,21 +295,8 @@ def _fill_best(context: JobContext, assessment: Assessment, best: TuningResult, 
 
 
 def log_and_register(context: JobContext, best: TuningResult, data: LabelledRows, name: str) -> str:
-    """Log the whole fitted pipeline with signature and input example; register it."""
-    raw = data.rows.select(*data.inputs)
-    sample = raw.limit(20)
-    # Inferred from the Spark schema, so nullable integer columns keep their declared types.
-    signature = infer_signature(sample, best.model.transform(sample).select("prediction"))
-    info = log_spark_model(
-        context.spark,
-        best.model,
-        "model",
-        model_staging(context),
-        signature=signature,
-        input_example=sample.limit(5).toPandas(),
-        pip_requirements=model_pip_requirements(),
-        registered_model_name=name,
-    )
+    """Log the whole fitted pipeline (with the project's wheel, signature and example); register it."""
+    info = log_pipeline_model(context.spark, best.model, data.rows.select(*data.inputs), name, model_staging(context))
     return str(info.registered_model_version)
 
 

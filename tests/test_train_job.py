@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import mlflow
+import mlflow.spark
 import pytest
 from conftest import make_settings
 from mlflow import MlflowClient
@@ -15,6 +16,7 @@ from jobs.common.cli import JobContext, job_parser, open_context
 from jobs.common.config import ConfigError
 from jobs.train import train
 from transforms.modeling.labels import LabelError
+from transforms.modeling.statistics import vector_slot_names
 
 CANDIDATES = (
     "[{name: logistic, algorithm: logistic_regression, params: {maxIter: 30}, grid: {regParam: [0.01, 1.0]}},"
@@ -28,8 +30,10 @@ def _context(tmp: Path, *extra: str) -> JobContext:
         f"mlflow.tracking_uri=sqlite:///{tmp}/mlflow.db", f"mlflow.artifact_location={tmp}/mlartifacts",
         "use_case.task=classification", "use_case.label=churn", "use_case.key=[cid]",
         'use_case.positive_label="Yes"', 'use_case.negative_label="No"',
-        "features.input_table=customers", "features.output_table=customer_features", "selection=null",
-        "features.steps=[{stage: one_hot, columns: [plan]}, {stage: assemble, columns: [tenure, plan]}]",
+        "features.input_table=customers", "features.output_table=customer_features",
+        "features.steps=[{stage: one_hot, columns: [plan]}, {stage: assemble, columns: [tenure, country, plan]}]",
+        "selection={input_table: customer_features, output_table: customer_selected, report_table: selection_report,"
+        " steps: [{selector: constant}]}",
         f"model.candidates={CANDIDATES}", "model.name=churn",
         "assessment.value_matrix={true_positive: 100, false_positive: -20}",
         "lineage.git_commit=abc123", "train.folds=2", *extra,
@@ -44,11 +48,12 @@ def _customers(spark):
         F.element_at(F.array(F.lit("basic"), F.lit("plus"), F.lit("pro")),
                      (F.col("id") % 3 + 1).cast("int")).alias("plan"),
         F.pmod(F.xxhash64("id"), F.lit(10)).alias("noise"),
+        F.lit(1.0).alias("country"),
     )
     # Churners: short tenure, more so on the basic plan; a tenth of the labels flipped.
     churn = (F.col("tenure") < 8) | ((F.col("plan") == "basic") & (F.col("tenure") < 12))
     flipped = F.when(F.col("noise") == 0, ~churn).otherwise(churn)
-    return rows.select("cid", "tenure", "plan", F.when(flipped, "Yes").otherwise("No").alias("churn"))
+    return rows.select("cid", "tenure", "plan", "country", F.when(flipped, "Yes").otherwise("No").alias("churn"))
 
 
 @pytest.fixture(scope="module")
@@ -99,7 +104,18 @@ def test_the_registered_model_takes_raw_columns_without_the_label(trained, spark
     context, result = trained
     mlflow.set_tracking_uri(context.settings.mlflow.tracking_uri)
     info = mlflow.models.get_model_info(f"models:/{result['model_name']}/{result['version']}")
-    assert set(info.signature.inputs.input_names()) == {"cid", "tenure", "plan"}
+    assert set(info.signature.inputs.input_names()) == {"cid", "tenure", "plan", "country"}
+
+
+def test_the_selection_inside_the_registered_model_drops_the_constant_column(trained, spark) -> None:
+    context, result = trained
+    assert result["selection"]["features_in"] == 4 and "country" not in result["selection"]["kept"]
+    mlflow.set_tracking_uri(context.settings.mlflow.tracking_uri)
+    model = mlflow.spark.load_model(f"models:/{result['model_name']}/{result['version']}")
+    estimator = model.stages[-1]
+    assert estimator.numFeatures == result["selection"]["features_kept"] == 3
+    scored = model.transform(_customers(spark).drop("churn"))
+    assert "country" not in vector_slot_names(scored, "features")
 
 
 def test_a_fixed_model_logs_its_params_and_no_tuning(spark, tmp_path) -> None:
