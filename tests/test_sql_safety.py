@@ -92,6 +92,7 @@ def test_reads_pass(spark, statement: str) -> None:
     ("WITH t AS (SELECT * FROM csv.`/etc/passwd`) SELECT * FROM t", "reads a file path"),
     ("SELECT * FROM spark_catalog.delta.`/tmp/any`", "reads a file path"),
     ("DESCRIBE binaryFile.`/etc`", "reads a file path"),
+    ("SELECT * FROM house_sales.predictions WITH ('path' = '/etc')", "options on a table"),
 ])
 def test_writes_and_escapes_are_refused(spark, statement: str, reason: str) -> None:
     assert reason in (refusal(spark, statement) or "")

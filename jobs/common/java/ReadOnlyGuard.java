@@ -7,6 +7,7 @@ import java.util.Set;
 
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.catalyst.analysis.UnresolvedFunction;
+import org.apache.spark.sql.catalyst.analysis.UnresolvedRelation;
 import org.apache.spark.sql.catalyst.analysis.UnresolvedTableValuedFunction;
 import org.apache.spark.sql.catalyst.expressions.Expression;
 import org.apache.spark.sql.catalyst.expressions.SubqueryExpression;
@@ -184,11 +185,15 @@ public final class ReadOnlyGuard {
   private static String identifierRefusal(LogicalPlan plan) {
     List<String> name;
     if (plan instanceof UnresolvedTableValuedFunction function) {
-      String function_name = last(list(function.name()));
-      if (REFUSED_FUNCTIONS.contains(function_name)) {
-        return function_name + "() calls Java methods on the server";
+      String functionName = last(list(function.name()));
+      if (REFUSED_FUNCTIONS.contains(functionName)) {
+        return functionName + "() calls Java methods on the server";
       }
       return null;
+    }
+    if (plan instanceof UnresolvedRelation relation && !relation.options().isEmpty()) {
+      // `t WITH ('path' = ...)` options reach the data source and could point it elsewhere.
+      return "options on a table (WITH (...)) are not read-only";
     }
     try {
       Object parts = plan.getClass().getMethod("multipartIdentifier").invoke(plan);
