@@ -355,16 +355,8 @@ class BatchWriter:
         started, clock = datetime.now(timezone.utc), time.monotonic()
         app_id = self.app_id()
         evolve = source.drift.add_new_columns
-        if landed.rows is None:  # files without rows (empty, unreadable, removed): audited all the same
-            listed = ingest_landing.checkpoint_batch_files(spark, self.checkpoint, batch_id) or []
-            known = {ingest_landing.file_key(f.path) for f in landed.unreadable}
-            for path in (p for p in listed if ingest_landing.file_key(p) not in known):
-                if ingest_landing.is_file(spark, path):
-                    landed.files.append(ingest_landing.file_report(spark, path))
-                else:
-                    landed.unreadable.append(ingest_landing.file_report(spark, path, GONE))
-            log.info("%s batch %s: no rows in %s file(s)", source.name, batch_id, len(listed))
-            self._audit(batch_id, started, dict.fromkeys(COUNTS, 0), {}, landed, (0.0, 0.0))
+        if landed.rows is None:
+            self._audit_without_rows(landed, batch_id, started)
             return
         conformed = conform(spark, landed.rows, source, [f.path for f in landed.files])
         if conformed.missing and source.drift.missing_column == "fail":
@@ -402,6 +394,19 @@ class BatchWriter:
         for key in COUNTS:
             self.totals[key] += counts[key]
         log.info("%s batch %s: %s", source.name, batch_id, counts)
+
+    def _audit_without_rows(self, landed: Landed, batch_id: int, started: datetime) -> None:
+        """Audit a batch whose files hold no row (empty, unreadable or removed), naming each file."""
+        spark = self.context.spark
+        listed = ingest_landing.checkpoint_batch_files(spark, self.checkpoint, batch_id) or []
+        known = {ingest_landing.file_key(f.path) for f in landed.unreadable}
+        for path in (p for p in listed if ingest_landing.file_key(p) not in known):
+            if ingest_landing.is_file(spark, path):
+                landed.files.append(ingest_landing.file_report(spark, path))
+            else:
+                landed.unreadable.append(ingest_landing.file_report(spark, path, GONE))
+        log.info("%s batch %s: no rows in %s file(s)", self.source.name, batch_id, len(listed))
+        self._audit(batch_id, started, dict.fromkeys(COUNTS, 0), {}, landed, (0.0, 0.0))
 
     def _bronze_commit(self, batch_id: int) -> Commit | None:
         """The bronze append of this batch, if an earlier attempt committed it."""
