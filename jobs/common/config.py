@@ -101,6 +101,12 @@ class DateRange(_Strict):
     min: date = date(1900, 1, 1)
     max: date = date(2100, 12, 31)
 
+    @model_validator(mode="after")
+    def _ordered(self) -> DateRange:
+        if self.min > self.max:
+            raise ValueError(f"min {self.min} is after max {self.max}")
+        return self
+
 
 class ExpectationSettings(_Strict):
     """Rules every silver row must meet; a row that breaks one goes to quarantine, named by rule."""
