@@ -2,12 +2,15 @@
 
 Each source is a file stream (Databricks Auto Loader on Databricks) run with
 ``trigger(availableNow=True)``: it reads only the files its checkpoint has not seen, in
-batches of at most ``max_files_per_trigger`` files, then stops. Every batch appends the raw
-rows to bronze (a line that does not parse keeps its text in ``_corrupt_record``), appends the
-rows that fail parsing, typing or expectations to quarantine, MERGEs the latest record per key
-into silver and appends one audit row. The appends are Delta
-idempotent writes keyed on the stream's batch id and the MERGE only moves a key forward, so a
-batch replayed after a crash changes nothing it already wrote.
+batches of at most ``max_files_per_trigger`` files, then stops. Every batch is checked first
+and written only if it passes its limits: then it appends the raw rows to bronze (a line that
+does not parse keeps its text in ``_corrupt_record``), appends the rows that fail parsing,
+typing or expectations to quarantine, MERGEs the latest record per key into silver and appends
+one audit row naming its files. The appends are Delta idempotent writes keyed on the stream's
+batch id and the MERGE only moves a key forward, so a batch replayed after a crash changes
+nothing it already wrote. A file Spark cannot read at all is quarantined whole (in the audit)
+and the rest of its batch goes on; hidden and rewritten files, which the stream skips, are
+reported (a warning and an audit row).
 """
 
 from __future__ import annotations
@@ -17,16 +20,18 @@ import json
 import logging
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 
 from pyspark.errors import StreamingQueryException
 from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql.types import StructType
 
+from jobs import ingest_landing
 from jobs.common.cli import JobContext, run_job
-from jobs.common.config import SourceSettings
+from jobs.common.config import DateRange, SourceSettings
 from jobs.common.tables import Commit
+from jobs.ingest_landing import FILE_REPORT_TYPE, FileReport, first_line
 from transforms import ingestion, ingestion_checks, ingestion_drift
 from transforms.ingestion import BATCH_ID, CORRUPT_RECORD, INGESTED_AT, SOURCE_FILE
 
@@ -35,6 +40,9 @@ log = logging.getLogger(__name__)
 # A column no landing file has: the Parquet stream reads it (as null) to list files and records.
 PARQUET_PROBE = "_lakehouse_file_probe"
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+GONE = "no longer in the landing folder"
+# Size and modification time of each row's file: constant per file, read from the listing.
+FILE_BYTES, FILE_MODIFIED = "_file_bytes", "_file_modified"
 # Bronze and quarantine are read by batch (silver's input, audits), not by value: statistics on
 # the batch columns alone spare Delta min/max of every raw string column on each append.
 BATCH_STATISTICS = {"delta.dataSkippingStatsColumns": f"{BATCH_ID},{INGESTED_AT}"}
@@ -43,12 +51,16 @@ AUDIT_SCHEMA = (
     "source string, batch_id bigint, query_id string, files int, rows_read bigint, "
     "rows_bronze bigint, rows_silver bigint, rows_quarantined bigint, duplicates_merged bigint, "
     "silver_inserted bigint, silver_updated bigint, bronze_seconds double, silver_seconds double, "
-    "started_at timestamp, finished_at timestamp"
+    "started_at timestamp, finished_at timestamp, "
+    # Every file of the batch: read (size, modification time), or quarantined whole (and why);
+    # and, in a row without a batch, files the stream skipped (hidden, rewritten).
+    f"landed_files array<{FILE_REPORT_TYPE}>, quarantined_files array<{FILE_REPORT_TYPE}>, "
+    f"skipped_files array<{FILE_REPORT_TYPE}>"
 )
 
 
 class IngestError(RuntimeError):
-    """A batch broke a configured limit; what it wrote (bronze, quarantine) stays for inspection."""
+    """A batch broke a configured limit; nothing of it was written, so a rerun replays it whole."""
 
 
 def checkpoint_location(context: JobContext, source: SourceSettings) -> str:
@@ -76,11 +88,12 @@ def read_stream(context: JobContext, source: SourceSettings) -> DataFrame:
     return read_landing(context, source, stream=True)
 
 
-def read_landing(context: JobContext, source: SourceSettings, stream: bool = False, path: str | None = None) -> DataFrame:
-    """Raw rows of the landing folder (or of one `path`) as a stream or, to replay, a batch."""
+def read_landing(context: JobContext, source: SourceSettings, stream: bool = False,
+                 path: str | list[str] | None = None) -> DataFrame:
+    """Raw rows of the landing folder (or of the files `path`) as a stream or, to replay, a batch."""
     spark, path = context.spark, path or landing_location(context, source)
     options = {}
-    if stream and _is_file(spark, path):
+    if stream and ingest_landing.is_file(spark, path):
         # A file stream watches a folder: a single landing file is the folder filtered to it.
         path, options["pathGlobFilter"] = path.rsplit("/", 1)
     names = list(source.declared_columns)
@@ -100,22 +113,27 @@ def read_landing(context: JobContext, source: SourceSettings, stream: bool = Fal
         if source.format == "parquet":
             stream = stream.select(*[F.col(c).cast("string") for c in names], ingestion.RESCUED_DATA,
                                    F.lit(None).cast("string").alias(CORRUPT_RECORD))
-        return stream.select("*", F.col("_metadata.file_path").alias(SOURCE_FILE), _batch_time())
+        return stream.select("*", *_file_columns(), _batch_time())
     reader = spark.readStream.option("maxFilesPerTrigger", str(source.max_files_per_trigger)) if stream else spark.read
     reader = reader.options(**options)
     if source.format == "json":
         # JSON lines are parsed per batch into a name -> value map, so undeclared keys are kept.
         stream = reader.format("text").load(path)
-        return stream.select("value", F.col("_metadata.file_path").alias(SOURCE_FILE), _batch_time())
+        return stream.select("value", *_file_columns(), _batch_time())
     if source.format == "parquet":
         # A Parquet read with a fixed schema drops undeclared columns and fails on a changed
         # type, so the stream only lists the files (a column no file has reads as null, one row
         # per record, whatever the file's schema); each batch re-reads its files by their own
         # schema (conform_parquet).
         stream = reader.format("parquet").schema(f"`{PARQUET_PROBE}` string").load(path)
-        return stream.select(F.col("_metadata.file_path").alias(SOURCE_FILE), _batch_time())
+        return stream.select(*_file_columns(), _batch_time())
     stream = reader.format(source.format).schema(ingestion.raw_schema(names)).options(**_reader_options(source))
-    return stream.load(path).select("*", F.col("_metadata.file_path").alias(SOURCE_FILE), _batch_time())
+    return stream.load(path).select("*", *_file_columns(), _batch_time())
+
+
+def _file_columns() -> list[Column]:
+    return [F.col("_metadata.file_path").alias(SOURCE_FILE), F.col("_metadata.file_size").alias(FILE_BYTES),
+            F.col("_metadata.file_modification_time").alias(FILE_MODIFIED)]
 
 
 def _batch_time() -> Column:
@@ -124,40 +142,25 @@ def _batch_time() -> Column:
     return F.current_timestamp().alias(INGESTED_AT)
 
 
-def batch_files(batch: DataFrame) -> tuple[list[str], datetime | None]:
+def batch_files(batch: DataFrame) -> tuple[list[FileReport], datetime | None]:
     """The files of a batch and its ingestion time (None for a batch without rows)."""
-    found = batch.groupBy(SOURCE_FILE).agg(F.max(F.unix_micros(INGESTED_AT))).collect()
+    found = batch.groupBy(SOURCE_FILE, FILE_BYTES, F.unix_millis(FILE_MODIFIED)).agg(
+        F.max(F.unix_micros(INGESTED_AT))).collect()
     if not found:
         return [], None
-    micros = max(row[1] for row in found)
-    return sorted(row[0] for row in found), EPOCH + timedelta(microseconds=micros)
+    micros = max(row[3] for row in found)
+    files = [FileReport(row[0], row[1], EPOCH + timedelta(milliseconds=row[2])) for row in found]
+    return sorted(files, key=lambda f: f.path), EPOCH + timedelta(microseconds=micros)
 
 
-def _hadoop_path(spark: SparkSession, path: str):
-    jvm = spark.sparkContext._jvm
-    hadoop_path = jvm.org.apache.hadoop.fs.Path(path)
-    return hadoop_path, hadoop_path.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration())
+@dataclass
+class Landed:
+    """A batch's readable rows (None if there are none) and files, and the files no reader can parse."""
 
-
-def _is_file(spark: SparkSession, path: str) -> bool:
-    hadoop_path, fs = _hadoop_path(spark, path)
-    return bool(fs.exists(hadoop_path) and fs.getFileStatus(hadoop_path).isFile())
-
-
-def first_line(spark: SparkSession, path: str, encoding: str = "UTF-8") -> str:
-    """The first line of a file on any Hadoop file system, decompressed if its name says so."""
-    jvm = spark.sparkContext._jvm
-    hadoop_path = jvm.org.apache.hadoop.fs.Path(jvm.java.net.URI(path))
-    conf = spark.sparkContext._jsc.hadoopConfiguration()
-    stream = hadoop_path.getFileSystem(conf).open(hadoop_path)
-    codec = jvm.org.apache.hadoop.io.compress.CompressionCodecFactory(conf).getCodec(hadoop_path)
-    if codec is not None:
-        stream = codec.createInputStream(stream)
-    reader = jvm.java.io.BufferedReader(jvm.java.io.InputStreamReader(stream, encoding))
-    try:
-        return reader.readLine() or ""
-    finally:
-        reader.close()
+    rows: DataFrame | None
+    files: list[FileReport]
+    ingested_at: datetime | None
+    unreadable: list[FileReport] = field(default_factory=list)
 
 
 @dataclass
@@ -176,7 +179,7 @@ def conform_csv(spark: SparkSession, batch: DataFrame, source: SourceSettings, f
     drifts = {}
     for path in files:
         header = ingestion_drift.header_fields(
-            first_line(spark, path, options.get("encoding", options.get("charset", "UTF-8"))),
+            first_line(spark, path, declared_encoding(source)),
             options.get("sep", options.get("delimiter", ",")),
             options.get("quote", '"'),
             options.get("escape", "\\"),
@@ -255,21 +258,38 @@ def conform(spark: SparkSession, batch: DataFrame, source: SourceSettings, files
     return conform_parquet(spark, batch, source, files)
 
 
-def checked(bronze: DataFrame, source: SourceSettings, missing: dict[str, list[str]]) -> DataFrame:
-    """Bronze rows cleaned, typed and checked against the source's expectations."""
+def declared_encoding(source: SourceSettings) -> str:
+    """The files' declared encoding: the reader's `encoding` option (alias `charset`), else UTF-8."""
+    return source.options.get("encoding", source.options.get("charset", "UTF-8"))
+
+
+def _date_ranges(source: SourceSettings) -> dict[str, tuple[date, date]]:
+    unknown = [c for c in source.expectations.date_ranges if c not in source.declared_columns]
+    if unknown:
+        raise IngestError(f"source {source.name}: expectations.date_ranges names undeclared columns {unknown}")
+    return {c: (r.min, r.max) for c, r in source.expectations.date_ranges.items()}
+
+
+def checked(parsed: DataFrame, source: SourceSettings, missing: dict[str, list[str]]) -> DataFrame:
+    """A batch's raw rows cleaned, typed and checked; each carries its failures (see ingestion_checks)."""
     names = list(source.declared_columns)
     expectations = source.expectations
-    rows = ingestion_checks.with_raw_record(bronze, [*names, ingestion.RESCUED_DATA])
+    raw_columns = [*names, ingestion.RESCUED_DATA]
+    default_range = DateRange()
+    rows = ingestion_checks.with_raw_record(parsed, raw_columns)
     rows = ingestion_checks.missing_columns(rows, missing)
+    rows = ingestion_checks.decodable(rows, raw_columns, declared_encoding(source))
     rows = ingestion_checks.cleaned(rows, names, source.null_tokens, source.trim_whitespace)
-    rows = ingestion_checks.typed(rows, source.declared_columns)
-    return ingestion_checks.recorded(ingestion_checks.expected(
+    rows = ingestion_checks.typed(rows, source.declared_columns, _date_ranges(source),
+                                  (default_range.min, default_range.max))
+    rows = ingestion_checks.expected(
         rows,
         not_null=[*source.key, *expectations.not_null],
         ranges={c: (r.min, r.max) for c, r in expectations.ranges.items()},
         allowed_values=expectations.allowed_values,
         patterns=expectations.patterns,
-    ))
+    )
+    return ingestion_checks.recorded(ingestion_checks.malformed(rows, source.format))
 
 
 class BatchWriter:
@@ -302,88 +322,180 @@ class BatchWriter:
             raise
 
     def write(self, batch: DataFrame, batch_id: int) -> None:
-        """Bronze from the landing files, then quarantine, silver and audit from bronze.
+        """Write the batch; if a file in it cannot be read, write the batch without that file.
 
-        The landing files are parsed twice (their names, then bronze); everything after bronze
-        reads the batch back from bronze, so a replayed batch reads the rows its first attempt
-        wrote. The checked rows are cached once for quarantine and silver; the counts come from
-        the Delta commits' metrics, not from extra passes.
+        The happy path reads the batch as the stream hands it over. Only when a read fails on
+        a file, before the batch wrote anything, are its files (from the stream's source log)
+        read one by one: a file no reader can parse (too many columns for the CSV parser,
+        binary, a wrong compression) is quarantined whole, and the others are read again as
+        one batch with the stream's batch time.
+        """
+        try:
+            self._write(self._landed(batch), batch_id)
+            return
+        except Exception as error:
+            if not ingest_landing.is_read_failure(error) or self._bronze_commit(batch_id) is not None:
+                raise
+            listed = ingest_landing.checkpoint_batch_files(self.context.spark, self.checkpoint, batch_id)
+            if listed is None:  # not a file stream of ours (Auto Loader keeps its own log)
+                raise
+        self._write(self._readable(listed, batch_id), batch_id)
+
+    def _write(self, landed: Landed, batch_id: int) -> None:
+        """Check the batch's rows, then write bronze, quarantine, silver and audit.
+
+        Nothing is written before the batch passes its limits, so a failed batch leaves no row
+        that no audit counts, and its rerun reads the landing files as they are then (fixed or
+        removed). A replay of a batch that did write bronze checks what bronze holds instead,
+        so silver and quarantine always follow from bronze. The landing files are parsed three
+        times (their names; the checks, cached for quarantine and silver; bronze); the counts
+        come from the cached rows.
         """
         source, tables, spark = self.source, self.context.tables, self.context.spark
         started, clock = datetime.now(timezone.utc), time.monotonic()
         app_id = self.app_id()
         evolve = source.drift.add_new_columns
-        files, ingested_at = batch_files(batch)
-        if not files:
-            log.info("%s batch %s: no rows", source.name, batch_id)
+        if landed.rows is None:
+            self._audit_without_rows(landed, batch_id, started)
             return
-        conformed = conform(spark, batch, source, files)
+        conformed = conform(spark, landed.rows, source, [f.path for f in landed.files])
         if conformed.missing and source.drift.missing_column == "fail":
             raise IngestError(f"source {source.name}: files lack declared columns: {conformed.missing}")
+        ingested_at = landed.ingested_at
         raw = ingestion.with_ingest_metadata(conformed.rows, batch_id, ingested_at)
-        bronze_commit = tables.append_once(raw, source.table, app_id, batch_id, merge_schema=evolve,
-                                           properties=BATCH_STATISTICS, note=ingested_at.isoformat())
-        bronze_seconds = time.monotonic() - clock
-        if bronze_commit is not None and bronze_commit.note:
-            # A replay finds its first attempt's commit: its rows carry that attempt's time.
-            ingested_at = datetime.fromisoformat(bronze_commit.note)
-
-        parsed = tables.read(source.table).where(ingestion.in_batch(batch_id, ingested_at))
-        # Cached: quarantine, limits and silver read the checked rows, and the cache also cuts
+        first = self._bronze_commit(batch_id)
+        if first is None:
+            batch_rows = self._with_bronze_columns(raw)
+        else:  # a replay: its first attempt passed the limits and wrote bronze, with its own time
+            ingested_at = datetime.fromisoformat(first.note) if first.note else ingested_at
+            batch_rows = tables.read(source.table).where(ingestion.in_batch(batch_id, ingested_at))
+        # Cached: the counts, quarantine and silver read the checked rows, and the cache also cuts
         # the plan (the checks of a wide table made the optimizer run for minutes on each query).
-        rows = checked(ingestion.well_formed(parsed), source, conformed.missing).persist()
+        rows = checked(batch_rows, source, conformed.missing).persist()
         try:
-            counts, merged = self._quarantine_and_merge(parsed, rows, bronze_commit, app_id, batch_id)
+            read, quarantined = rows.agg(
+                F.count(F.lit(1)), F.count(F.when(F.size(ingestion_checks.FAILURES) > 0, 1))).first()
+            if first is None:
+                self._check_limits(read, quarantined, rows, batch_id)
+            bronze = tables.append_once(raw, source.table, app_id, batch_id, merge_schema=evolve,
+                                        properties=BATCH_STATISTICS, note=ingested_at.isoformat())
+            written = bronze.metrics.get("numOutputRows") if bronze is not None else None
+            if first is None and written is not None and written != read:
+                raise IngestError(
+                    f"source {source.name} batch {batch_id}: {written} rows went to bronze but {read} were "
+                    "checked: a landing file changed while it was read; rerun to replay the batch from bronze")
+            bronze_seconds = time.monotonic() - clock
+            merged, kept = self._quarantine_and_merge(rows, app_id, batch_id)
         finally:
             rows.unpersist()
-        audit = {
-            "source": source.name, "batch_id": batch_id, "query_id": self._query_id, "files": len(files),
-            **counts,
-            "silver_inserted": merged.get("numTargetRowsInserted", 0),
-            "silver_updated": merged.get("numTargetRowsUpdated", 0),
-            "bronze_seconds": bronze_seconds, "silver_seconds": time.monotonic() - clock - bronze_seconds,
-            "started_at": started, "finished_at": datetime.now(timezone.utc),
-        }
-        tables.append_once(spark.createDataFrame([audit], AUDIT_SCHEMA), source.audit_table, app_id, batch_id)
+        counts = self._counts(read, quarantined, kept)
+        self._audit(batch_id, started, counts, merged, landed,
+                    (bronze_seconds, time.monotonic() - clock - bronze_seconds))
         for key in COUNTS:
             self.totals[key] += counts[key]
-        self.totals["batches"] += 1
         log.info("%s batch %s: %s", source.name, batch_id, counts)
 
-    def _quarantine_and_merge(self, parsed: DataFrame, rows: DataFrame, bronze_commit: Commit | None,
-                              app_id: str, batch_id: int) -> tuple[dict[str, int], dict[str, int]]:
-        """Quarantine the batch's bad rows, check the limits, upsert the rest into silver."""
+    def _audit_without_rows(self, landed: Landed, batch_id: int, started: datetime) -> None:
+        """Audit a batch whose files hold no row (empty, unreadable or removed), naming each file."""
+        spark = self.context.spark
+        listed = ingest_landing.checkpoint_batch_files(spark, self.checkpoint, batch_id) or []
+        known = {ingest_landing.file_key(f.path) for f in landed.unreadable}
+        for path in (p for p in listed if ingest_landing.file_key(p) not in known):
+            if ingest_landing.is_file(spark, path):
+                landed.files.append(ingest_landing.file_report(spark, path))
+            else:
+                landed.unreadable.append(ingest_landing.file_report(spark, path, GONE))
+        log.info("%s batch %s: no rows in %s file(s)", self.source.name, batch_id, len(listed))
+        self._audit(batch_id, started, dict.fromkeys(COUNTS, 0), {}, landed, (0.0, 0.0))
+
+    def _bronze_commit(self, batch_id: int) -> Commit | None:
+        """The bronze append of this batch, if an earlier attempt committed it."""
+        tables = self.context.tables
+        if not tables.has_data(self.source.table):
+            return None
+        return tables.find_commit(self.source.table, f"{self.app_id()}/{batch_id}")
+
+    @staticmethod
+    def _landed(batch: DataFrame) -> Landed:
+        files, ingested_at = batch_files(batch)
+        return Landed(batch.drop(FILE_BYTES, FILE_MODIFIED) if files else None, files, ingested_at)
+
+    def _readable(self, listed: list[str], batch_id: int) -> Landed:
+        """The batch re-read from its `listed` files without those no reader can parse."""
+        readable, unreadable = [], []
+        for path in listed:
+            reason = self._unreadable(path)
+            if reason is None:
+                readable.append(path)
+                continue
+            log.warning("%s: %s; the file is quarantined whole (see %s.quarantined_files), the rest of "
+                        "batch %s goes on", path, reason, self.context.tables.qualified(self.source.audit_table),
+                        batch_id)
+            unreadable.append(ingest_landing.file_report(self.context.spark, path, reason))
+        if not readable:
+            return Landed(None, [], None, unreadable)
+        frame = read_landing(self.context, self.source, path=readable)
+        at = ingest_landing.checkpoint_batch_time(self.context.spark, self.checkpoint, batch_id)
+        if at is not None:
+            frame = frame.withColumn(INGESTED_AT, F.lit(at).cast("timestamp"))
+        landed = self._landed(frame)
+        landed.unreadable = unreadable
+        return landed
+
+    def _unreadable(self, path: str) -> str | None:
+        """Why no reader can parse the landing file `path`, or None if its every column parses."""
+        if not ingest_landing.is_file(self.context.spark, path):
+            return GONE
+        frame = read_landing(self.context, self.source, path=path)
+        try:  # every column is needed: a bare count does not parse CSV lines
+            frame.agg(F.max(F.hash(*frame.columns))).collect()
+        except Exception as error:
+            if not ingest_landing.is_read_failure(error):
+                raise
+            return f"cannot be read as {self.source.format}: {ingest_landing.failure_reason(error)}"
+        return None
+
+    def _with_bronze_columns(self, raw: DataFrame) -> DataFrame:
+        """`raw` with bronze's columns: under schema evolution, those added by earlier batches."""
+        tables, table = self.context.tables, self.source.table
+        if not self.source.drift.add_new_columns or not tables.has_data(table):
+            return raw
+        return tables.read(table).limit(0).unionByName(raw, allowMissingColumns=True)
+
+    def _quarantine_and_merge(self, rows: DataFrame, app_id: str, batch_id: int) -> tuple[dict[str, int], int]:
+        """Quarantine the batch's failed rows, upsert the rest into silver; return the merge and rows kept."""
         source, tables = self.source, self.context.tables
         evolve = source.drift.add_new_columns
-        quarantine = ingestion.malformed(parsed, source.format).unionByName(ingestion_checks.failed(rows))
-        quarantine_commit = tables.append_once(quarantine, source.quarantine, app_id, batch_id,
-                                               properties=BATCH_STATISTICS)
-        read, quarantined = self._written(bronze_commit, quarantine_commit, parsed, rows)
-        self._check_limits(read, quarantined, rows, batch_id)
+        tables.append_once(ingestion_checks.failed(rows), source.quarantine, app_id, batch_id,
+                           properties=BATCH_STATISTICS)
         latest = ingestion.latest_per_key(ingestion_checks.passed(rows), source.key, source.order_by)
         if source.key:
             # `rows` is cached and its dedup deterministic, so Delta need not copy it again.
             merged = tables.merge(latest, source.silver, ingestion.merge_condition(source.key),
                                   ingestion.newer_condition(source.order_by), evolve_schema=evolve,
                                   stable_source=True)
-            kept = merged["numSourceRows"]
-        else:  # every row is its own record: an idempotent append
-            appended = tables.append_once(latest, source.silver, app_id, batch_id, merge_schema=evolve)
-            kept = appended.metrics.get("numOutputRows", 0) if appended else latest.count()
-            merged = {"numTargetRowsInserted": kept}
-        return self._counts(read, quarantined, kept), merged
+            return merged, merged["numSourceRows"]
+        # Without a key every row is its own record: an idempotent append.
+        appended = tables.append_once(latest, source.silver, app_id, batch_id, merge_schema=evolve)
+        kept = appended.metrics.get("numOutputRows", 0) if appended else latest.count()
+        return {"numTargetRowsInserted": kept}, kept
 
-    @staticmethod
-    def _written(bronze: Commit | None, quarantine: Commit | None,
-                 parsed: DataFrame, rows: DataFrame) -> tuple[int, int]:
-        """Rows the batch put in bronze and in quarantine, from the metrics of their commits.
-
-        A replay whose commits are no longer among the tables' recent ones counts the rows.
-        """
-        if bronze is not None and quarantine is not None:
-            return bronze.metrics.get("numOutputRows", 0), quarantine.metrics.get("numOutputRows", 0)
-        read, malformed = parsed.agg(F.count(F.lit(1)), F.count(CORRUPT_RECORD)).first()
-        return read, malformed + rows.where(F.size(ingestion_checks.FAILURES) > 0).count()
+    def _audit(self, batch_id: int, started: datetime, counts: dict[str, int], merged: dict[str, int],
+               landed: Landed, seconds: tuple[float, float]) -> None:
+        """One audit row per batch: its counts and every file, read or quarantined whole."""
+        audit = {
+            "source": self.source.name, "batch_id": batch_id, "query_id": self._query_id,
+            "files": len(landed.files) + len(landed.unreadable), **counts,
+            "silver_inserted": merged.get("numTargetRowsInserted", 0),
+            "silver_updated": merged.get("numTargetRowsUpdated", 0),
+            "bronze_seconds": seconds[0], "silver_seconds": seconds[1],
+            "started_at": started, "finished_at": datetime.now(timezone.utc),
+            "landed_files": [f.as_row() for f in landed.files],
+            "quarantined_files": [f.as_row() for f in landed.unreadable], "skipped_files": [],
+        }
+        self.context.tables.append_once(self.context.spark.createDataFrame([audit], AUDIT_SCHEMA),
+                                        self.source.audit_table, self.app_id(), batch_id, merge_schema=True)
+        self.totals["batches"] += 1
 
     def _counts(self, read: int, quarantined: int, kept: int) -> dict[str, int]:
         counts = {
@@ -398,27 +510,60 @@ class BatchWriter:
         return counts
 
     def _check_limits(self, read: int, quarantined: int, rows: DataFrame, batch_id: int) -> None:
+        """Fail a batch that breaks a limit, before any of it is written, naming an example."""
         source = self.source
+        failures = ingestion_checks.FAILURES
+        not_written = f"nothing of batch {batch_id} was written: fix or remove the file and rerun"
         if source.drift.type_change == "fail":
-            bad_types = rows.where(F.exists(ingestion_checks.FAILURES, lambda f: f["rule"] == ingestion_checks.TYPE))
-            example = bad_types.select(F.col(ingestion_checks.FAILURES)[0]["reason"]).first()
+            bad_types = rows.where(F.exists(failures, lambda f: f["rule"] == ingestion_checks.TYPE))
+            example = bad_types.select(SOURCE_FILE, F.col(failures)[0]["reason"]).first()
             if example is not None:
                 raise IngestError(
                     f"source {source.name} batch {batch_id}: values do not cast to their declared "
-                    f"types (drift.type_change=fail), e.g. {example[0]}; rows are in "
-                    f"{self.context.tables.qualified(source.quarantine)}"
+                    f"types (drift.type_change=fail), e.g. {example[0]}: {example[1]}; {not_written}"
                 )
         share = quarantined / read if read else 0.0
         if share > source.max_quarantined_fraction:
+            example = rows.where(F.size(failures) > 0).select(SOURCE_FILE, F.col(failures)[0]["reason"]).first()
             raise IngestError(
                 f"source {source.name} batch {batch_id}: {quarantined} of "
                 f"{read} rows ({share:.1%}) quarantined, more than the allowed "
-                f"{source.max_quarantined_fraction:.1%}; see {self.context.tables.qualified(source.quarantine)}"
+                f"{source.max_quarantined_fraction:.1%} (max_quarantined_fraction), e.g. {example[0]}: "
+                f"{example[1]}; {not_written}"
             )
+
+
+def _audited_files(audit: DataFrame, column: str) -> list[FileReport]:
+    return [FileReport(**e.asDict()) for e in audit.select(F.explode(column).alias("f")).select("f.*").collect()]
+
+
+def report_skipped_files(context: JobContext, source: SourceSettings) -> list[FileReport]:
+    """Warn about the landing files the stream skips (hidden names, files rewritten after they
+    were ingested) and add the ones not reported before to the audit, in a row without a batch."""
+    spark, tables = context.spark, context.tables
+    visible, hidden = ingest_landing.list_landing(spark, landing_location(context, source),
+                                                  source.options.get("pathGlobFilter"))
+    landed, reported = [], set()
+    if tables.exists(source.audit_table) and "landed_files" in tables.read(source.audit_table).columns:
+        audit = tables.read(source.audit_table).where(F.col("source") == source.name)
+        landed = _audited_files(audit, "landed_files")
+        reported = {ingest_landing.report_key(r) for r in _audited_files(audit, "skipped_files")}
+    skipped = [*hidden, *ingest_landing.rewritten(visible, landed)]
+    for report in skipped:
+        log.warning("%s: %s", report.path, report.reason)
+    new = [r for r in skipped if ingest_landing.report_key(r) not in reported]
+    if new:
+        now = datetime.now(timezone.utc)
+        row = {"source": source.name, "files": 0, **dict.fromkeys(COUNTS, 0), "started_at": now,
+               "finished_at": now, "skipped_files": [r.as_row() for r in new]}
+        tables.write(spark.createDataFrame([row], AUDIT_SCHEMA), source.audit_table, mode="append",
+                     options={"mergeSchema": "true"})
+    return skipped
 
 
 def ingest_source(context: JobContext, source: SourceSettings) -> dict[str, int]:
     """Ingest the files of `source` not ingested before; return this run's counts."""
+    report_skipped_files(context, source)
     writer = BatchWriter(context, source)
     query = (
         read_stream(context, source)

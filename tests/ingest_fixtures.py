@@ -48,3 +48,16 @@ def land(tmp_path: Path, name: str, text: str, folder: str = "things") -> Path:
 
 def rows(context: JobContext, table: str, order: str = "id") -> list[tuple]:
     return [tuple(r) for r in context.tables.read(table).orderBy(order).collect()]
+
+
+def assert_reconciles(context: JobContext, source: str = "things") -> None:
+    """Every landed row is counted once: bronze and quarantine hold, batch by batch, what the audit
+    says, and each batch's rows are in silver, in quarantine or merged as duplicates."""
+    settings = context.settings.source(source)
+    audit = {r["batch_id"]: r for r in context.tables.read(settings.audit_table).collect() if r["batch_id"] is not None}
+    for table, column in ((settings.table, "rows_bronze"), (settings.quarantine, "rows_quarantined")):
+        held = context.tables.read(table).groupBy("_batch_id").count().collect() if context.tables.exists(table) else []
+        assert {r["_batch_id"]: r["count"] for r in held} == {b: a[column] for b, a in audit.items() if a[column]}, table
+    for batch, row in audit.items():
+        assert row["rows_read"] == row["rows_silver"] + row["rows_quarantined"] + row["duplicates_merged"], batch
+        assert row["files"] == len(row["landed_files"]) + len(row["quarantined_files"]), batch

@@ -4,7 +4,7 @@ drift mapping and the latest-record-per-key choice."""
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 
 from chispa import assert_df_equality
 from pyspark.sql import functions as F
@@ -104,3 +104,27 @@ def test_json_lines_map_by_name_keep_extras_and_flag_broken_lines(spark) -> None
     records = ingestion_drift.json_records(lines, {"a": "a", "b": "b"}).collect()
     assert [(r["a"], r["b"], r[RESCUED_DATA], r[CORRUPT_RECORD]) for r in records] == [
         ("1", "x", '{"extra":"{\\"k\\":2}"}', None), (None, "y", None, None), (None, None, None, "{not json")]
+
+
+def test_values_that_cast_to_no_data_or_hold_undecodable_bytes_fail_with_a_reason_per_column(spark) -> None:
+    raw = spark.createDataFrame(
+        [("ok", "1.5", "2024-01-31", "Oslo"), ("huge", "1e400", "2024-01-31", "Oslo"),
+         ("nan", "NaN", "2024-01-31", "Oslo"), ("minus", "-Infinity", "2024-01-31", "Oslo"),
+         ("year", "2", "12345", "Oslo"), ("old", "2", "1899-12-31", "Oslo"), ("latin", "3", "2024-01-31", "Troms\ufffd")],
+        "id string, price string, sold string, city string",
+    )
+    rows = ingestion_checks.decodable(raw, ["price", "sold", "city"], "UTF-8")
+    checked = ingestion_checks.typed(rows, {"price": "double", "sold": "date"})
+    assert _rules(checked) == {
+        "ok": [], "huge": [("non_finite", "price")], "nan": [("non_finite", "price")],
+        "minus": [("non_finite", "price")], "year": [("date_range", "sold")], "old": [("date_range", "sold")],
+        "latin": [("encoding", "city")],
+    }
+    # Only the reasons are collected: the typed date of year 12345 is what no Python reader can load.
+    failures = checked.where("id IN ('huge', 'year')").select("id", ingestion_checks.FAILURES).collect()
+    reasons = {r["id"]: r[ingestion_checks.FAILURES][0]["reason"] for r in failures}
+    assert reasons == {"huge": "price: 1e400 is not a finite number", "year": "sold: 12345 outside [1900-01-01, 2100-12-31]"}
+    # A per-column range replaces the default; timestamps are checked by their date.
+    stamps = spark.createDataFrame([("a", "1950-06-01 10:00:00"), ("b", "2031-01-01 00:00:00")], "id string, at string")
+    ranged = ingestion_checks.typed(stamps, {"at": "timestamp"}, {"at": (date(1950, 1, 1), date(2030, 12, 31))})
+    assert _rules(ranged) == {"a": [], "b": [("date_range", "at")]}

@@ -1,8 +1,9 @@
 """Pure pieces of ingestion: schemas, metadata columns, the bronze/quarantine split, dedup.
 
 Bronze keeps every parsed row as its raw string values plus where and when it came from;
-rows that do not parse as a record (a wrong field count, broken JSON) go to quarantine with
-the raw line. Typing and expectations (transforms.ingestion_checks) decide what reaches silver.
+rows that do not parse as a record (a wrong field count, broken JSON) keep the raw line in the
+corrupt-record column. Parsing, typing and expectations (transforms.ingestion_checks) decide
+what reaches silver and what goes to quarantine.
 """
 
 from __future__ import annotations
@@ -57,11 +58,6 @@ def in_batch(batch_id: int, ingested_at: datetime) -> Column:
     return (F.col(BATCH_ID) == F.lit(batch_id)) & (F.col(INGESTED_AT) == F.lit(ingested_at).cast("timestamp"))
 
 
-def well_formed(parsed: DataFrame) -> DataFrame:
-    """Rows the parser read as a whole record, without the corrupt-record column."""
-    return parsed.where(F.col(CORRUPT_RECORD).isNull()).drop(CORRUPT_RECORD)
-
-
 def quarantine_rows(raw_record: Column, rule: Column, column: Column, reason: Column) -> list[Column]:
     """The quarantine table's columns, in order, for rows carrying the metadata columns."""
     return [
@@ -73,14 +69,6 @@ def quarantine_rows(raw_record: Column, rule: Column, column: Column, reason: Co
         F.col(INGESTED_AT),
         F.col(BATCH_ID),
     ]
-
-
-def malformed(parsed: DataFrame, source_format: str) -> DataFrame:
-    """Rows the parser could not read as a record, as quarantine rows with the raw line."""
-    reason = f"does not parse as a record of the declared {source_format} columns"
-    return parsed.where(F.col(CORRUPT_RECORD).isNotNull()).select(
-        *quarantine_rows(F.col(CORRUPT_RECORD), F.lit(MALFORMED), F.lit(None), F.lit(reason))
-    )
 
 
 def raw_record(columns: Sequence[str | Column]) -> Column:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from datetime import date
 from importlib import resources
 from importlib.abc import Traversable
 from pathlib import Path
@@ -133,11 +134,29 @@ class RangeExpectation(_Strict):
     max: float | None = None
 
 
+class DateRange(_Strict):
+    """The dates a date or timestamp column accepts, both ends included.
+
+    Always bounded: a typo such as year 12345 casts, but no Python reader of silver can load it.
+    """
+
+    min: date = date(1900, 1, 1)
+    max: date = date(2100, 12, 31)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> DateRange:
+        if self.min > self.max:
+            raise ValueError(f"min {self.min} is after max {self.max}")
+        return self
+
+
 class ExpectationSettings(_Strict):
     """Rules every silver row must meet; a row that breaks one goes to quarantine, named by rule."""
 
     not_null: list[ColumnName] = Field(default_factory=list)
     ranges: dict[ColumnName, RangeExpectation] = Field(default_factory=dict)
+    # Per date/timestamp column; a column not listed gets DateRange's defaults.
+    date_ranges: dict[ColumnName, DateRange] = Field(default_factory=dict)
     allowed_values: dict[ColumnName, list[str]] = Field(default_factory=dict)
     patterns: dict[ColumnName, str] = Field(default_factory=dict)
 
