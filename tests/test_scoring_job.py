@@ -17,13 +17,15 @@ from jobs.score import STATS_COLUMNS_PROPERTY, ResolvedModel, apply_model, score
 from tests.scoring_fixtures import (
     FIRST_BATCH,
     SECOND_BATCH,
+    build_registry,
     context_for,
     first_listings,
     listings,
-    register_price_model,
+    listings_context,
     scoring_settings,
     set_champion,
 )
+from tests.scoring_fixtures import score_args as _args
 from transforms.scoring import ModelIdentity
 
 pytestmark = pytest.mark.e2e
@@ -31,26 +33,12 @@ pytestmark = pytest.mark.e2e
 
 @pytest.fixture(scope="module")
 def registry(spark, tmp_path_factory):
-    """Version 1 (10 per unit of area) is champion; version 2 (20 per unit) waits."""
-    mlflow_dir = tmp_path_factory.mktemp("registry")
-    settings = scoring_settings(tmp_path_factory.mktemp("unused"), mlflow_dir)
-    first = register_price_model(spark, settings, 10.0)
-    second = register_price_model(spark, settings, 20.0)
-    set_champion(settings, first)
-    return mlflow_dir, first, second
+    return build_registry(spark, tmp_path_factory.mktemp("registry"), tmp_path_factory.mktemp("unused"))
 
 
 @pytest.fixture
 def context(spark, tmp_path, registry):
-    mlflow_dir, first, _ = registry
-    set_champion(scoring_settings(tmp_path, mlflow_dir), first)
-    context = context_for(spark, scoring_settings(tmp_path / "lakehouse", mlflow_dir))
-    context.tables.write(first_listings(spark), "listings_silver")
-    return context
-
-
-def _args(**values) -> argparse.Namespace:
-    return argparse.Namespace(**{"alias": None, "version": None, "full": False, **values})
+    return listings_context(spark, tmp_path, registry)
 
 
 def test_rerun_of_a_batch_replaces_it(context, registry) -> None:

@@ -312,6 +312,10 @@ class ScoreSettings(_Strict):
     quarantine_table: str | None = None
     audit_table: str = "score_audit"
     latest_view: str | None = None
+    # A date or timestamp model input outside these years is quarantined, not scored: a typo
+    # (0202, 20201) is no date a model learnt from.
+    min_year: int = 1900
+    max_year: int = 2100
 
     @property
     def quarantine(self) -> str:

@@ -62,6 +62,10 @@ class TableStore:
             )
         return self.spark.table(self.qualified(table))
 
+    def read_version(self, name: str, version: int) -> DataFrame:
+        """The table `name` (a full name, as lineage records it) at Delta `version` (time travel)."""
+        return self.spark.sql(f"SELECT * FROM {name} VERSION AS OF {int(version)}")
+
     def write(
         self,
         df: DataFrame,
