@@ -12,7 +12,7 @@ from pyspark.sql import functions as F
 from jobs.common.cli import JobContext, run_job
 from transforms.governance import check_feature_steps
 from transforms.pipeline_builder import FEATURES_COLUMN, Step, build_feature_pipeline
-from transforms.split import TRAIN, assign_split, split_from_table
+from transforms.split import TRAIN, configured_split
 
 log = logging.getLogger(__name__)
 
@@ -29,11 +29,10 @@ def model_input_columns(columns: list[str], label: str, leaks: list[str] = ()) -
 
 def _assign_split(context: JobContext, source: DataFrame) -> DataFrame:
     """The configured split: a split table joined on its columns, else a hash of the key."""
-    config, key = context.settings.split, context.settings.use_case.key
-    if config.table:
-        splits = context.tables.read(config.table)
-        return split_from_table(source, splits, config.join_on or key, config.column)
-    return assign_split(source, key, config.test_fraction, config.seed)
+    config = context.settings.split
+    splits = context.tables.read(config.table) if config.table else None
+    return configured_split(source, context.settings.use_case.key, config.test_fraction, config.seed, splits,
+                            config.join_on, config.column)
 
 
 def build_features(context: JobContext, args: argparse.Namespace | None = None) -> dict[str, int]:
