@@ -122,8 +122,10 @@ def resolve_model(
         found = client().get_model_version_by_alias(name, alias)
     uri = f"models:/{name}/{found.version}"
     info = mlflow.models.get_model_info(uri)
-    inputs = info.signature.inputs.inputs if info.signature else []
-    types = {str(i.name): i.type.name if isinstance(i.type, DataType) else None for i in inputs}
+    names = info.signature.inputs.input_names() if info.signature else []
+    specs = info.signature.inputs.inputs if info.signature else []
+    types = {str(n): s.type.name if isinstance(getattr(s, "type", None), DataType) else None
+             for n, s in zip(names, specs, strict=True)}
     native = load_spark_model(spark, uri) if "spark" in info.flavors else None
     threshold = None
     if settings.use_case.task == "classification":
@@ -237,8 +239,6 @@ def _input_batch(context: JobContext, full: bool) -> InputBatch:
             rows = rows.where(F.col(column) > F.lit(since).cast(rows.schema[column].dataType))
     rows_in, duplicated, upper = _batch_counts(rows, key, column)
     duplicates = duplicate_keys(rows, key) if duplicated else None
-    if column is None:
-        return InputBatch(replaces[0], replaces, version, rows, rows_in, None, None, duplicates)
     return InputBatch(replaces[0], replaces, version, rows, rows_in, since, upper or since, duplicates)
 
 

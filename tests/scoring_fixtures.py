@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 from datetime import datetime
 from pathlib import Path
 
@@ -87,25 +86,3 @@ def register_price_model(spark: SparkSession, settings: Settings, price_per_area
 def set_champion(settings: Settings, version: str) -> None:
     configure_mlflow(settings)
     client().set_registered_model_alias(registered_model_name(settings), "champion", version)
-
-
-def build_registry(spark: SparkSession, mlflow_dir: Path, unused: Path) -> tuple[Path, str, str]:
-    """Version 1 (10 per unit of area) is champion; version 2 (20 per unit) waits."""
-    settings = scoring_settings(unused, mlflow_dir)
-    first = register_price_model(spark, settings, 10.0)
-    second = register_price_model(spark, settings, 20.0)
-    set_champion(settings, first)
-    return mlflow_dir, first, second
-
-
-def listings_context(spark: SparkSession, tmp_path: Path, registry: tuple[Path, str, str]) -> JobContext:
-    """A lakehouse under `tmp_path` whose silver listings are `first_listings`, version 1 champion."""
-    mlflow_dir, first, _ = registry
-    set_champion(scoring_settings(tmp_path, mlflow_dir), first)
-    context = context_for(spark, scoring_settings(tmp_path / "lakehouse", mlflow_dir))
-    context.tables.write(first_listings(spark), "listings_silver")
-    return context
-
-
-def score_args(**values) -> argparse.Namespace:
-    return argparse.Namespace(**{"alias": None, "version": None, "full": False, **values})

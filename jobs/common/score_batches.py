@@ -21,7 +21,14 @@ from pyspark.sql import functions as F
 
 from jobs.common.config import Settings
 from jobs.common.tables import TableStore
-from transforms.scoring import BATCH_ID, SCORED_AT, batch_condition, batch_prefix, legacy_batch_id
+from transforms.scoring import (
+    BATCH_ID,
+    SCORED_AT,
+    batch_condition,
+    batch_id,
+    batch_prefix,
+    legacy_batch_id,
+)
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +71,7 @@ def batches_replaced(tables: TableStore, settings: Settings, input_table: str, v
     Earlier releases named a batch `v<version>` alone; when the audit says such a batch scored
     this very input table, a rerun takes it over instead of scoring its keys a second time.
     """
-    own = [f"{batch_prefix(input_table)}{version}"]
+    own = [batch_id(input_table, version)]
     audit_table = settings.score.audit_table
     if not tables.has_data(audit_table):
         return own
