@@ -1,9 +1,12 @@
 """The gate: promote the challenger to the scoring alias (champion) only if it earns it.
 
 It must pass the absolute thresholds of `gate.thresholds` on the test split and, when there
-is a champion, beat it on the same test rows by `gate.margin`. Both models are loaded from
-the registry and score the same raw test rows. The decision and its reasons are recorded on
-the challenger's model version (tags and description) whatever the outcome.
+is a champion, be strictly better on the same test rows, by at least `gate.margin` (a tie is
+not a win). Both models are loaded from the registry and score the same frozen raw test rows:
+the test split of the challenger's training snapshot, read by Delta version (time travel) from
+the lineage its training run recorded, so silver changing after training changes nothing here.
+The decision and its reasons are recorded on the challenger's model version (tags and
+description) whatever the outcome.
 """
 
 from __future__ import annotations
@@ -13,13 +16,16 @@ import logging
 from typing import Any
 
 from mlflow.exceptions import MlflowException
+from pyspark.sql import DataFrame
+from pyspark.sql import functions as F
 
 from jobs.common.cli import JobContext, run_job
+from jobs.common.model_inputs import labelled_rows, split_fingerprint
 from jobs.common.model_loading import load_spark_model
 from jobs.common.tracking import client, configure_mlflow, registered_model_name
-from jobs.train import DEFAULT_THRESHOLD, training_metric
 from transforms.modeling.gate import Bound, decide
 from transforms.modeling.statistics import test_metrics
+from transforms.modeling.tuning import DEFAULT_METRIC
 from transforms.split import TEST
 
 log = logging.getLogger(__name__)
@@ -32,14 +38,37 @@ def _version_by_alias(name: str, alias: str) -> Any | None:
         return None
 
 
-def _metrics_on_test_rows(context: JobContext, version: Any) -> dict[str, float]:
-    """Metrics of a registered version on the raw rows of the feature table's test split."""
+def frozen_test_rows(context: JobContext, run_id: str) -> DataFrame:
+    """The raw test rows of a training run, as it read them: its lineage tags name the Delta
+    versions of the labelled table and the split table, and the split settings it used."""
     settings, tables = context.settings, context.tables
-    use_case = settings.use_case
-    test_keys = tables.read(settings.features.output_table).where(f"split = '{TEST}'").select(*use_case.key)
-    rows = tables.read(settings.features.input_table).join(test_keys, use_case.key, "left_semi")
+    tags = client().get_run(run_id).data.tags
+    needed = ["source_table", "source_table_version", *(["split_table", "split_table_version"]
+                                                          if settings.split.table else [])]
+    missing = [t for t in needed if t not in tags]
+    if missing:
+        raise LookupError(f"training run {run_id} records no {', '.join(missing)} tag(s): the gate cannot read "
+                          f"the rows it was tested on; train the challenger again")
+    # The tags are read back from the tracking server: only this use case's own tables, named
+    # by config, reach SQL.
+    expected = {"source_table": tables.qualified(settings.features.input_table)}
+    if settings.split.table:
+        expected["split_table"] = tables.qualified(settings.split.table)
+    recorded = {"split_config": split_fingerprint(settings), **expected}
+    changed = [f"{k} {tags[k]!r} (config now: {v!r})" for k, v in recorded.items() if k in tags and tags[k] != v]
+    if changed:
+        raise LookupError(f"training run {run_id} was tested on other rows than this config names: "
+                          f"{'; '.join(changed)}; train the challenger again")
+    split_version = int(tags["split_table_version"]) if settings.split.table else None
+    data = labelled_rows(context, int(tags["source_table_version"]), split_version)
+    return data.rows.where(F.col("split") == TEST).drop("split")
+
+
+def _metrics_on_test_rows(context: JobContext, version: Any, rows: DataFrame) -> dict[str, float]:
+    """Metrics of a registered version on `rows`, at its decision threshold (as the score job uses it)."""
+    use_case = context.settings.use_case
     model = load_spark_model(context.spark, f"models:/{version.name}/{version.version}")
-    threshold = float(version.tags.get("decision_threshold", DEFAULT_THRESHOLD))
+    threshold = float(version.tags.get("decision_threshold", context.settings.score.threshold))
     return test_metrics(model.transform(rows), use_case.task, use_case.label, threshold)
 
 
@@ -52,12 +81,13 @@ def promote(context: JobContext, args: argparse.Namespace | None = None) -> dict
     if challenger is None:
         raise LookupError(f"no model version of {name!r} carries @{model.challenger_alias}: run training first")
     champion = _version_by_alias(name, model.alias)
-    metric = gate.metric or training_metric(settings)
+    metric = gate.metric or settings.train.metric or DEFAULT_METRIC[settings.use_case.task]
     if champion is not None and champion.version == challenger.version:
         return {"model_name": name, "version": str(challenger.version), "promoted": False,
                 "reasons": [f"version {challenger.version} is already @{model.alias}"]}
-    challenger_metrics = _metrics_on_test_rows(context, challenger)
-    champion_metrics = _metrics_on_test_rows(context, champion) if champion is not None else None
+    rows = frozen_test_rows(context, challenger.run_id)
+    challenger_metrics = _metrics_on_test_rows(context, challenger, rows)
+    champion_metrics = _metrics_on_test_rows(context, champion, rows) if champion is not None else None
     thresholds = {k: Bound(v.min, v.max) for k, v in gate.thresholds.items()}
     decision = decide(challenger_metrics, champion_metrics, metric, gate.margin, thresholds)
 

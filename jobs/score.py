@@ -5,13 +5,20 @@ version. A Spark ML model is the whole fitted pipeline and runs in Spark's nativ
 (`PipelineModel.transform`; an xgboost model at its end is fed from its assembler's inputs,
 `transforms.booster_scoring`); any other MLflow model falls back to `mlflow.pyfunc.spark_udf`.
 
-A batch is the slice of the input table at one Delta version: `batch_id = v<input version>`.
-Rerunning it (same input version) replaces its rows in the predictions and quarantine tables
-(`replaceWhere batch_id = ...`), so a rerun never duplicates. With `score.incremental.mode:
-watermark` a batch takes only the input rows whose watermark column (`_ingested_at`: silver
-keeps the ingestion time of the latest record per key) is later than what the earlier batches
-scored, recorded in the audit table. The input table is read, never altered: no Change Data
-Feed is needed on a table another job owns.
+A batch is the slice of one input table at one Delta version: `batch_id = <input table>@v<input
+version>`. Rerunning it (same table, same version) replaces its rows in the predictions and
+quarantine tables (`replaceWhere batch_id = ...`), so a rerun never duplicates, and a batch of
+another input table never touches it. With `score.incremental.mode: watermark` a batch takes
+only the input rows whose watermark column (`_ingested_at`: silver keeps the ingestion time of
+the latest record per key) is later than what the earlier batches scored, recorded in the audit
+table. The audit row is written last and is the batch's commit point: a run stopped before it
+leaves an orphan batch, which the next run removes and scores again
+(`jobs.common.score_batches`). The input table is read, never altered: no Change Data Feed is
+needed on a table another job owns.
+
+A key the batch holds twice is quarantined (every copy), as is a value the model cannot take
+as data of its declared input type (`transforms.scoring_values`): one prediction per key per
+batch, and nothing scored from an imputed stand-in for garbage.
 
 Rows in = rows scored + rows quarantined, checked and recorded per batch in the audit table.
 Rows scored and rows quarantined are what the Delta commits that replaced the batch wrote
@@ -26,34 +33,50 @@ from __future__ import annotations
 
 import argparse
 import logging
-import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
 import mlflow
 import mlflow.pyfunc
-from pyspark.sql import Column, DataFrame, SparkSession
+from mlflow.types import DataType
+from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from jobs.common.cli import JobContext, run_job
 from jobs.common.config import Settings
 from jobs.common.model_loading import load_spark_model
+from jobs.common.score_batches import (
+    AUDIT_SCHEMA,
+    batches_replaced,
+    last_watermark,
+    quarantine_rows,
+    repair_orphans,
+    replace_batch,
+    retire_audit,
+)
 from jobs.common.session import session_conf
 from jobs.common.tables import TableStore
 from jobs.common.tracking import client, configure_mlflow, registered_model_name
 from jobs.common.views import register_views
 from transforms.booster_scoring import score_pipeline
 from transforms.scoring import (
-    BATCH_ID,
     PROBABILITY,
     SCORING_DATE,
     ModelIdentity,
+    batch_condition,
     prediction_table,
     skipping_columns,
 )
-from transforms.scoring_checks import mark_unpredicted, predicted, screen_input, unpredicted
+from transforms.scoring_checks import (
+    duplicate_keys,
+    mark_unpredicted,
+    predicted,
+    screen_input,
+    unpredicted,
+)
+from transforms.scoring_values import literal_column
 
 log = logging.getLogger(__name__)
 
@@ -66,12 +89,6 @@ _INPUT_COPY = "__input__"
 # hold the same date; with them, rows stream straight to the open file of their date, and a
 # task that meets more dates than this falls back to that sort.
 _STREAMING_PARTITION_WRITE = {"spark.sql.maxConcurrentOutputFileWriters": "4"}
-AUDIT_SCHEMA = (
-    "batch_id string, input_table string, input_version bigint, incremental_mode string, "
-    "watermark_column string, watermark_from string, watermark_to string, model_name string, "
-    "model_version string, model_alias string, rows_in bigint, rows_scored bigint, "
-    "rows_quarantined bigint, scored_at timestamp"
-)
 
 
 class ScoringError(RuntimeError):
@@ -87,13 +104,15 @@ class ResolvedModel:
     input_columns: list[str]
     native: object | None  # the PipelineModel of a Spark ML model, else None (pyfunc fallback)
     threshold: float | None
+    # MLflow type name of each input column the signature declares (None: not a plain column type).
+    input_types: dict[str, str | None] = field(default_factory=dict)
 
 
 def resolve_model(
     spark: SparkSession, settings: Settings, alias: str | None = None, version: str | None = None
 ) -> ResolvedModel:
     """Resolve the alias once and load that exact version: the alias may move mid-run."""
-    configure_mlflow(settings)
+    configure_mlflow(settings, create_store=False)
     name = registered_model_name(settings)
     version = version or settings.score.version
     if version:
@@ -103,13 +122,16 @@ def resolve_model(
         found = client().get_model_version_by_alias(name, alias)
     uri = f"models:/{name}/{found.version}"
     info = mlflow.models.get_model_info(uri)
-    inputs = info.signature.inputs.input_names() if info.signature else []
+    names = info.signature.inputs.input_names() if info.signature else []
+    specs = info.signature.inputs.inputs if info.signature else []
+    types = {str(n): s.type.name if isinstance(getattr(s, "type", None), DataType) else None
+             for n, s in zip(names, specs, strict=True)}
     native = load_spark_model(spark, uri) if "spark" in info.flavors else None
     threshold = None
     if settings.use_case.task == "classification":
         threshold = float(found.tags.get(THRESHOLD_TAG, settings.score.threshold))
     identity = ModelIdentity(name, str(found.version), alias, found.run_id)
-    return ResolvedModel(identity, uri, [str(c) for c in inputs], native, threshold)
+    return ResolvedModel(identity, uri, list(types), native, threshold, types)
 
 
 def apply_model(spark: SparkSession, model: ResolvedModel, rows: DataFrame) -> DataFrame:
@@ -125,18 +147,13 @@ def apply_model(spark: SparkSession, model: ResolvedModel, rows: DataFrame) -> D
         outputs = ("prediction", PROBABILITY)
         inputs = rows.drop(*outputs)
         copies = {c: f"{_INPUT_COPY}{i}" for i, c in enumerate(inputs.columns)}
-        scored = score_pipeline(model.native, inputs.select("*", *[_column(c).alias(copy) for c, copy in copies.items()]))
+        scored = score_pipeline(model.native, inputs.select("*", *[literal_column(c).alias(copy) for c, copy in copies.items()]))
         # A stage that selects named columns drops the copies: its own output is all there is.
-        restored = [_column(copy if copy in scored.columns else c).alias(c) for c, copy in copies.items()]
+        restored = [literal_column(copy if copy in scored.columns else c).alias(c) for c, copy in copies.items()]
         return scored.select(*restored, *[c for c in outputs if c in scored.columns])
     predict = mlflow.pyfunc.spark_udf(spark, model.uri, result_type="double", env_manager="local")
     columns = model.input_columns or rows.columns
-    return rows.withColumn("prediction", predict(F.struct(*[_column(c) for c in columns])))
-
-
-def _column(name: str) -> Column:
-    """The column called `name`, read literally (a dot is not a struct field)."""
-    return F.col("`" + name.replace("`", "``") + "`")
+    return rows.withColumn("prediction", predict(F.struct(*[literal_column(c) for c in columns])))
 
 
 def score(context: JobContext, args: argparse.Namespace | None = None) -> dict[str, Any]:
@@ -146,8 +163,10 @@ def score(context: JobContext, args: argparse.Namespace | None = None) -> dict[s
     batch = _input_batch(context, full=bool(getattr(args, "full", False)))
     scored_at = datetime.now(timezone.utc)
 
-    screened = screen_input(batch.rows, [*model.input_columns, *config.pass_through], key)
+    screened = screen_input(batch.rows, [*model.input_columns, *config.pass_through], key, model.input_types,
+                            (config.min_year, config.max_year), batch.duplicates)
     rows_scored, unpredicted_rows = 0, None
+    retire_audit(tables, settings, batch.replaces)
     if screened.scorable is not None:
         scored = apply_model(spark, model, screened.scorable)
         threshold = model.threshold if PROBABILITY in scored.columns else None
@@ -156,16 +175,15 @@ def score(context: JobContext, args: argparse.Namespace | None = None) -> dict[s
         predictions = prediction_table(
             predicted(marked), key, model.identity, scored_at, config.pass_through, batch.batch_id, threshold
         )
-        rows_scored = write_predictions(tables, predictions, config.output_table, batch.batch_id, key)
+        rows_scored = write_predictions(tables, predictions, config.output_table, batch.replaces, key)
         unpredicted_rows = unpredicted(marked)
     elif tables.has_data(config.output_table):
-        tables.delete(config.output_table, f"{BATCH_ID} = '{batch.batch_id}'")
+        tables.delete(config.output_table, batch_condition(batch.replaces))
 
     def quarantine(rows: DataFrame) -> int:
-        return _replace_batch(tables, _quarantine_rows(rows, model.identity, batch.batch_id, scored_at),
-                              config.quarantine, batch.batch_id)
+        records = quarantine_rows(rows, batch.batch_id, model.identity.name, model.identity.version, scored_at)
+        return replace_batch(tables, records, config.quarantine, batch.replaces)
 
-    # Rejected rows are found by a filter Delta answers from file statistics (a null key).
     rows_quarantined = quarantine(screened.rejected)
     if unpredicted_rows is not None and batch.rows_in > rows_scored + rows_quarantined:
         # Rows the model returned no prediction for: only running it again finds them.
@@ -187,76 +205,66 @@ def score(context: JobContext, args: argparse.Namespace | None = None) -> dict[s
 @dataclass(frozen=True)
 class InputBatch:
     batch_id: str
+    replaces: list[str]  # the batch ids its rows replace: its own, and a legacy id it takes over
     input_version: int
     rows: DataFrame
     rows_in: int
     watermark_from: str | None
     watermark_to: str | None
+    duplicates: DataFrame | None  # the keys the batch holds more than once, if any
 
 
 def _input_batch(context: JobContext, full: bool) -> InputBatch:
-    """The input rows of this run: the table at its current version, past the last watermark."""
-    settings, tables, spark = context.settings, context.tables, context.spark
-    config = settings.score
-    version = tables.version(config.input_table)
-    rows = spark.sql(f"SELECT * FROM {tables.qualified(config.input_table)} VERSION AS OF {version}")
-    if config.incremental.mode == "none":
-        return InputBatch(f"v{version}", version, rows, rows.count(), None, None)
-    column = config.incremental.watermark_column
-    if column not in rows.columns:
-        raise ScoringError(
-            f"score.incremental.mode=watermark needs column {column!r} in {tables.qualified(config.input_table)}; "
-            f"set score.incremental.watermark_column or score.incremental.mode=none"
-        )
-    since = None if full else _last_watermark(tables, settings, version)
-    if since is not None:
-        rows = rows.where(F.col(column) > F.lit(since).cast(rows.schema[column].dataType))
-    upper, rows_in = rows.agg(F.max(column).cast("string"), F.count(F.lit(1))).first()
-    return InputBatch(f"v{version}", version, rows, rows_in, since, upper or since)
+    """The input rows of this run: the table at its current version, past the last watermark.
 
-
-def _last_watermark(tables: TableStore, settings: Settings, version: int) -> str | None:
-    """The watermark the batches before this input version reached (a rerun of this one excluded)."""
-    config = settings.score
-    if not tables.has_data(config.audit_table):
-        return None
-    audit = tables.read(config.audit_table).where(
-        (F.col("input_table") == tables.qualified(config.input_table))
-        & (F.col("input_version") < version)
-        & (F.col("incremental_mode") == "watermark")
-        & (F.col("watermark_column") == config.incremental.watermark_column)
-    )
-    return audit.agg(F.max("watermark_to")).first()[0]
-
-
-def _replace_batch(
-    tables: TableStore,
-    rows: DataFrame,
-    table: str,
-    batch_id: str,
-    partition_by: list[str] | None = None,
-    properties: dict[str, str] | None = None,
-) -> int:
-    """Atomically replace the rows of `batch_id` in `table` (created on the first batch, with `properties`).
-
-    Returns the number of rows the batch now holds, from the metrics of the Delta commit.
+    Orphans of stopped runs on this input are removed first: their rows are scored again here.
     """
-    commit = tables.write_tagged(rows, table, f"score/{batch_id}/{uuid.uuid4().hex}", mode="overwrite",
-                                 partition_by=partition_by,
-                                 options={"replaceWhere": f"{BATCH_ID} = '{batch_id}'", **(properties or {})})
-    if commit is None:
-        # Delta commits nothing when there was nothing to write and nothing to replace; a
-        # commit pushed out of the recent history would undercount, which fails reconciliation.
-        return 0
-    # A file that also held other batches' rows (after OPTIMIZE) is rewritten without this
-    # batch's: its other rows are counted in numOutputRows as copied rows.
-    return commit.metrics.get("numOutputRows", 0) - commit.metrics.get("numCopiedRows", 0)
+    settings, tables = context.settings, context.tables
+    config, key = settings.score, settings.use_case.key
+    name = tables.qualified(config.input_table)
+    version = tables.version(config.input_table)
+    replaces = batches_replaced(tables, settings, name, version)
+    repair_orphans(tables, settings, name, keep=replaces)
+    rows = tables.read_version(config.input_table, version)
+    since, column = None, None
+    if config.incremental.mode == "watermark":
+        column = config.incremental.watermark_column
+        if column not in rows.columns:
+            raise ScoringError(
+                f"score.incremental.mode=watermark needs column {column!r} in {name}; "
+                f"set score.incremental.watermark_column or score.incremental.mode=none"
+            )
+        since = None if full else last_watermark(tables, settings, name, version)
+        if since is not None:
+            rows = rows.where(F.col(column) > F.lit(since).cast(rows.schema[column].dataType))
+    rows_in, duplicated, upper = _batch_counts(rows, key, column)
+    duplicates = duplicate_keys(rows, key) if duplicated else None
+    return InputBatch(replaces[0], replaces, version, rows, rows_in, since, upper or since, duplicates)
+
+
+def _batch_counts(rows: DataFrame, key: Sequence[str], watermark: str | None) -> tuple[int, int, str | None]:
+    """Rows in, rows whose (non-null) key the batch holds more than once, and the greatest watermark.
+
+    One pass, grouped by key: only the key columns (and the watermark) are shuffled.
+    """
+    upper = [F.max(watermark).alias("_upper")] if watermark else []
+    if any(c not in rows.columns for c in key):  # every row is quarantined for the missing column
+        return rows.count(), 0, None
+    per_key = rows.groupBy(*key).agg(F.count(F.lit(1)).alias("_rows"), *upper)
+    not_null = F.lit(True)
+    for column in key:
+        not_null = not_null & F.col(column).isNotNull()
+    totals = per_key.agg(
+        F.sum("_rows"), F.sum(F.when(not_null & (F.col("_rows") > 1), F.col("_rows"))),
+        F.max("_upper").cast("string") if watermark else F.lit(None).cast("string"),
+    ).first()
+    return int(totals[0] or 0), int(totals[1] or 0), totals[2]
 
 
 def write_predictions(
-    tables: TableStore, predictions: DataFrame, table: str, batch_id: str, key: Sequence[str]
+    tables: TableStore, predictions: DataFrame, table: str, batch_ids: Sequence[str], key: Sequence[str]
 ) -> int:
-    """Replace batch `batch_id` of the prediction table, partitioned by scoring date; return its rows.
+    """Replace the rows of `batch_ids` in the prediction table, partitioned by scoring date; return the rows written.
 
     Delta collects statistics only on the columns that let it skip files (see
     `transforms.scoring.skipping_columns`); a table created before that is given the property
@@ -264,23 +272,13 @@ def write_predictions(
     """
     stats_columns = ",".join(skipping_columns(key))
     with session_conf(tables.spark, _STREAMING_PARTITION_WRITE):
-        written = _replace_batch(tables, predictions, table, batch_id, [SCORING_DATE],
-                                 {STATS_COLUMNS_PROPERTY: stats_columns})
+        written = replace_batch(tables, predictions, table, batch_ids, [SCORING_DATE],
+                                {STATS_COLUMNS_PROPERTY: stats_columns})
     name = tables.qualified(table)
     properties = tables.spark.sql(f"DESCRIBE DETAIL {name}").first()["properties"]
     if properties.get(STATS_COLUMNS_PROPERTY) != stats_columns:
         tables.spark.sql(f"ALTER TABLE {name} SET TBLPROPERTIES ('{STATS_COLUMNS_PROPERTY}' = '{stats_columns}')")
     return written
-
-
-def _quarantine_rows(rows: DataFrame, model: ModelIdentity, batch_id: str, at: datetime) -> DataFrame:
-    return rows.select(
-        "*",
-        F.lit(batch_id).alias(BATCH_ID),
-        F.lit(model.name).alias("model_name"),
-        F.lit(model.version).alias("model_version"),
-        F.lit(at).cast("timestamp").alias("quarantined_at"),
-    )
 
 
 def _record_audit(
@@ -294,7 +292,7 @@ def _record_audit(
         counts["rows_in"], counts["rows_scored"], counts["rows_quarantined"], at,
     )
     audit = context.spark.createDataFrame([row], AUDIT_SCHEMA)
-    _replace_batch(context.tables, audit, config.audit_table, batch.batch_id)
+    replace_batch(context.tables, audit, config.audit_table, batch.replaces)
 
 
 def _arguments(parser: argparse.ArgumentParser) -> None:

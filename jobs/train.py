@@ -27,7 +27,7 @@ from pyspark.sql import functions as F
 
 from jobs.common.cli import JobContext, run_job
 from jobs.common.config import Settings
-from jobs.common.model_inputs import LabelledRows, labelled_rows
+from jobs.common.model_inputs import LabelledRows, labelled_rows, split_fingerprint
 from jobs.common.model_logging import log_pipeline_model
 from jobs.common.tracking import client, configure_mlflow, registered_model_name
 from transforms.governance import check_feature_steps
@@ -201,12 +201,13 @@ def lineage_tags(context: JobContext, data: LabelledRows) -> dict[str, str]:
         "git_commit": git_commit(settings),
         "source_table": tables.qualified(data.table),
         "source_table_version": str(data.version),
+        "split_config": split_fingerprint(settings),
     }
     if settings.lineage.bundle_target:
         tags["bundle_target"] = settings.lineage.bundle_target
     if settings.split.table:
         tags["split_table"] = tables.qualified(settings.split.table)
-        tags["split_table_version"] = str(tables.version(settings.split.table))
+        tags["split_table_version"] = str(data.split_version)
     return tags
 
 

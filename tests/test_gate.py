@@ -38,6 +38,15 @@ def test_challenger_must_beat_champion_by_the_margin() -> None:
     assert not decide({"roc_auc": 0.83}, {"roc_auc": 0.80}, "roc_auc", 0.05, {}).promote
 
 
+def test_a_tie_is_not_a_win_even_at_margin_zero() -> None:
+    tie = decide({"rmse": 83793.0}, {"rmse": 83793.0}, "rmse", 0.0, {})
+    assert not tie.promote
+    assert tie.reasons == ["rmse 83793 ties the champion's 83793: a tie does not beat the champion"]
+    # The last bits of a sum over the same rows are noise, not a better model.
+    assert not decide({"roc_auc": 0.8 + 1e-13}, {"roc_auc": 0.8}, "roc_auc", 0.0, {}).promote
+    assert decide({"rmse": 83792.0}, {"rmse": 83793.0}, "rmse", 0.0, {}).promote
+
+
 def test_unknown_threshold_metric_is_a_reason_not_a_crash() -> None:
     decision = decide({"rmse": 1.0}, None, "rmse", 0.0, {"auc": Bound(min=0.5)})
     assert not decision.promote and decision.reasons[0].startswith("auc: no such test metric")
@@ -58,15 +67,21 @@ def _context(tmp: Path, algorithm_params: str, *extra: str) -> JobContext:
     return open_context(job_parser("gate").parse_args([a for o in overrides for a in ("--set", o)]))
 
 
-@pytest.fixture(scope="module")
-def tiny_lake(spark, tmp_path_factory) -> Path:
-    tmp = tmp_path_factory.mktemp("gate")
+def _tiny_raw(spark, rows: range, price_scale: float = 1.0):
+    values = [(i, float(i % 10), float(i % 7), price_scale * (3.0 * (i % 10) + 2.0 * (i % 7))) for i in rows]
+    return spark.createDataFrame(values, "sale_id int, x1 double, x2 double, sale_price double")
+
+
+def _lake(spark, tmp: Path) -> Path:
     context = _context(tmp, "{maxDepth: 1}")
-    rows = [(i, float(i % 10), float(i % 7), 3.0 * (i % 10) + 2.0 * (i % 7)) for i in range(60)]
-    frame = spark.createDataFrame(rows, "sale_id int, x1 double, x2 double, sale_price double")
-    context.tables.write(frame, "tiny_raw")
+    context.tables.write(_tiny_raw(spark, range(60)), "tiny_raw")
     build_features(context)
     return tmp
+
+
+@pytest.fixture(scope="module")
+def tiny_lake(spark, tmp_path_factory) -> Path:
+    return _lake(spark, tmp_path_factory.mktemp("gate"))
 
 
 def _registry(context: JobContext) -> MlflowClient:
@@ -113,3 +128,22 @@ def test_gate_refuses_a_challenger_over_the_absolute_threshold(tiny_lake: Path) 
     assert any("above the maximum" in reason for reason in decision["reasons"])
     version = _registry(strict).get_model_version("house_sales_price", trained["version"])
     assert version.tags["gate_decision"] == "rejected"
+
+
+def test_gate_scores_the_frozen_test_rows_and_the_same_model_does_not_win(spark, tmp_path: Path) -> None:
+    lake = _lake(spark, tmp_path)
+    context = _context(lake, "{maxDepth: 1}", "gate.margin=0.0")
+    first = train(context)
+    assert promote(context)["promoted"]
+    again = train(context)  # the same model, trained on the same snapshot, registered again
+
+    # Silver changes after training: other prices, more rows. The gate still scores the rows
+    # the challenger was tested on, at the source version its training run recorded.
+    context.tables.write(_tiny_raw(spark, range(200), price_scale=10.0), "tiny_raw")
+    decision = promote(context)
+    assert decision["metrics"]["rmse"] == pytest.approx(first["metrics"]["rmse"], rel=1e-9)
+    assert decision["champion_metrics"]["rmse"] == pytest.approx(first["metrics"]["rmse"], rel=1e-9)
+    assert not decision["promoted"] and "a tie does not beat the champion" in decision["reasons"][-1]
+    registry = _registry(context)
+    assert str(registry.get_model_version_by_alias("house_sales_price", "champion").version) == first["version"]
+    assert registry.get_model_version("house_sales_price", again["version"]).tags["gate_decision"] == "rejected"

@@ -67,6 +67,31 @@ def prediction_table(
     )
 
 
+def batch_id(input_table: str, input_version: int) -> str:
+    """The batch that scores `input_table` at Delta version `input_version`: both name it.
+
+    The version alone (`v3`, before) let a batch of another input table at the same version
+    replace this one's rows.
+    """
+    return f"{batch_prefix(input_table)}{input_version}"
+
+
+def batch_prefix(input_table: str) -> str:
+    """What every batch id of `input_table` starts with."""
+    return f"{input_table}@v"
+
+
+def legacy_batch_id(input_version: int) -> str:
+    """The batch id earlier releases gave a batch: the input version alone."""
+    return f"v{input_version}"
+
+
+def batch_condition(batch_ids: Sequence[str]) -> str:
+    """SQL condition selecting the rows of `batch_ids` (quotes and backslashes escaped)."""
+    quoted = ["'" + b.replace("\\", "\\\\").replace("'", "\\'") + "'" for b in batch_ids]
+    return f"{BATCH_ID} IN ({', '.join(quoted)})"
+
+
 def skipping_columns(key: Sequence[str]) -> list[str]:
     """Columns of the prediction table worth Delta's per-file min/max statistics.
 
@@ -92,4 +117,24 @@ def latest_prediction_sql(predictions: str, key: Sequence[str]) -> str:
     return (
         f"SELECT * EXCEPT (_recency) FROM (SELECT *, row_number() OVER (PARTITION BY {keys} "
         f"ORDER BY scored_at DESC, {BATCH_ID} DESC) AS _recency FROM {predictions}) WHERE _recency = 1"
+    )
+
+
+def reconciliation_sql(audit: str, predictions: str, quarantine: str, key: Sequence[str]) -> str:
+    """SQL of one row per batch: its audit counts beside the rows the tables hold for it.
+
+    `reconciles` holds when the batch has an audit row, every input row it counted is in the
+    predictions or the quarantine table, and no key is predicted twice in the batch.
+    """
+    keys = ", ".join(key)
+    return (
+        f"SELECT coalesce(a.{BATCH_ID}, p.{BATCH_ID}, q.{BATCH_ID}) AS {BATCH_ID}, a.rows_in, "
+        "coalesce(p.n, 0) AS predictions, coalesce(p.keys, 0) AS predicted_keys, coalesce(q.n, 0) AS quarantined, "
+        "coalesce(a.rows_in = coalesce(p.n, 0) + coalesce(q.n, 0) AND a.rows_scored = coalesce(p.n, 0) "
+        "AND a.rows_quarantined = coalesce(q.n, 0) AND coalesce(p.n, 0) = coalesce(p.keys, 0), false) AS reconciles "
+        f"FROM {audit} a "
+        f"FULL OUTER JOIN (SELECT {BATCH_ID}, count(*) AS n, count(DISTINCT {keys}) AS keys FROM {predictions} "
+        f"GROUP BY {BATCH_ID}) p ON a.{BATCH_ID} = p.{BATCH_ID} "
+        f"FULL OUTER JOIN (SELECT {BATCH_ID}, count(*) AS n FROM {quarantine} GROUP BY {BATCH_ID}) q "
+        f"ON coalesce(a.{BATCH_ID}, p.{BATCH_ID}) = q.{BATCH_ID}"
     )

@@ -39,3 +39,12 @@ def split_from_table(df: DataFrame, splits: DataFrame, on: list[str], split_colu
     if missing:
         raise ValueError(f"split table assigns no split to rows such as {[tuple(r) for r in missing]}")
     return joined.withColumnRenamed("_assigned", column)
+
+
+def configured_split(df: DataFrame, key: list[str], test_fraction: float, seed: int,
+                     splits: DataFrame | None = None, join_on: list[str] | None = None,
+                     split_column: str = "split") -> DataFrame:
+    """Add `split` as the features job assigns it: from a split table when there is one, else by key hash."""
+    if splits is not None:
+        return split_from_table(df, splits, join_on or key, split_column)
+    return assign_split(df, key, test_fraction, seed)

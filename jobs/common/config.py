@@ -374,6 +374,10 @@ class ScoreSettings(_Strict):
     quarantine_table: Identifier | None = None
     audit_table: Identifier = "score_audit"
     latest_view: Identifier | None = None
+    # A date or timestamp model input outside these years is quarantined, not scored: a typo
+    # (0202, 20201) is no date a model learnt from.
+    min_year: int = Field(default=1900, ge=1, le=9999)
+    max_year: int = Field(default=2100, ge=1, le=9999)
 
     @property
     def quarantine(self) -> str:

@@ -7,6 +7,9 @@ from dataclasses import dataclass, field
 
 from transforms.modeling.tuning import higher_is_better
 
+# Relative difference under which two metrics are the same figure.
+TIE_TOLERANCE = 1e-9
+
 
 @dataclass(frozen=True)
 class Bound:
@@ -30,7 +33,8 @@ def decide(
     """Whether the challenger may replace the champion, with a reason for every check.
 
     Every threshold must hold; then, if there is a champion, the challenger's `metric` on the
-    same test rows must be better than the champion's by `margin` times |champion's metric|.
+    same test rows must be strictly better than the champion's, by at least `margin` times
+    |champion's metric|.
     """
     reasons: list[str] = []
     passed = True
@@ -52,10 +56,15 @@ def decide(
         reasons.append("no champion yet")
         return Decision(passed, reasons)
     ours, theirs = challenger[metric], champion[metric]
-    needed = margin * abs(theirs)
-    better = ours >= theirs + needed if higher_is_better(metric) else ours <= theirs - needed
+    gain = ours - theirs if higher_is_better(metric) else theirs - ours
+    # Strictly better, by at least the margin: with margin 0 a tie (the same model registered
+    # twice, scored on the same rows; the last bits of a sum may differ) is not a win.
+    tied = abs(gain) <= TIE_TOLERANCE * abs(theirs)
+    better = not tied and gain > 0 and gain >= margin * abs(theirs)
     if better:
         reasons.append(f"{metric} {ours:.6g} beats the champion's {theirs:.6g} by the margin {margin:g}")
+    elif tied:
+        reasons.append(f"{metric} {ours:.6g} ties the champion's {theirs:.6g}: a tie does not beat the champion")
     else:
         reasons.append(f"{metric} {ours:.6g} does not beat the champion's {theirs:.6g} by the margin {margin:g}")
     return Decision(passed and better, reasons)
