@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import Any
 
 import mlflow
-import mlflow.data
+from mlflow.data.delta_dataset_source import DeltaDatasetSource
+from mlflow.data.spark_dataset import SparkDataset
 from pyspark.errors import AnalysisException
 from pyspark.ml.base import Estimator, Transformer
 from pyspark.sql import DataFrame, SparkSession
@@ -211,9 +212,25 @@ def lineage_tags(context: JobContext, data: LabelledRows) -> dict[str, str]:
     return tags
 
 
+class DeltaSnapshot(SparkDataset):
+    """A Delta table version as an MLflow dataset input. Built here rather than by
+    `mlflow.data.from_spark`, which opens a classic session to check the table (a Spark Connect
+    client has none) and counts the rows again for its profile."""
+
+    def __init__(self, rows: DataFrame, table: str, version: int, count: int, name: str, digest: str,
+                 targets: str) -> None:
+        super().__init__(df=rows, source=DeltaDatasetSource(delta_table_name=table, delta_table_version=version),
+                         targets=targets, name=name, digest=digest)
+        self._count = count
+
+    @property
+    def profile(self) -> dict[str, int]:
+        return {"num_rows": self._count}
+
+
 def log_inputs(context: JobContext, data: LabelledRows, train_rows: DataFrame, test_rows: DataFrame) -> None:
     """The training and test rows as MLflow dataset inputs: the Delta table and version they are
-    the train / test split of (the split and its seed are in the run's params and tags)."""
+    the train / test split of (the split settings are the run's `split_config` tag)."""
     table = context.tables.qualified(data.table)
     # A two-part name reads to MLflow as a Unity Catalog table (schema taken for a catalog),
     # which it then looks up over the network; the session catalog's own name says it is not.
@@ -221,9 +238,8 @@ def log_inputs(context: JobContext, data: LabelledRows, train_rows: DataFrame, t
     for rows, split in ((train_rows, TRAIN), (test_rows, TEST)):
         # The identity of the rows, not a pass over them: table, version and split configuration.
         digest = hashlib.sha256(f"{table}@{data.version}/{split}/{context.settings.fingerprint()}".encode()).hexdigest()
-        dataset = mlflow.data.from_spark(rows, table_name=source, version=str(data.version),
-                                         name=f"{table}@v{data.version}:{split}", digest=digest[:16],
-                                         targets=context.settings.use_case.label)
+        dataset = DeltaSnapshot(rows, source, data.version, rows.count(), f"{table}@v{data.version}:{split}",
+                                digest[:16], context.settings.use_case.label)
         mlflow.log_input(dataset, context="training" if split == TRAIN else "testing")
 
 

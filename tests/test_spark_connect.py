@@ -73,7 +73,9 @@ def connect_url(workdir: Path):
 @pytest.fixture(scope="module")
 def lakehouse(spark, workdir: Path) -> list[str]:
     """Ingested tables and the feature table, written by this process's classic session."""
-    arguments = lakehouse_overrides(workdir, ROWS, SCORE_ROWS)
+    # Without house_sales' selection: its univariate F-test has no Spark Connect API in Spark 4.0
+    # (transforms/selection/univariate.py says so in one line); the model is features + estimator.
+    arguments = [*lakehouse_overrides(workdir, ROWS, SCORE_ROWS), "--set", "selection=null"]
     context = open_context(job_parser("prepare").parse_args(arguments))
     generate(context)
     ingest(context)

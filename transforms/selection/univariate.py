@@ -7,10 +7,12 @@ from pyspark.ml.common import _java2py, _py2java
 from pyspark.ml.feature import UnivariateFeatureSelector
 from pyspark.ml.param import Param, Params, TypeConverters
 from pyspark.ml.param.shared import HasLabelCol
+from pyspark.ml.stat import ChiSquareTest
 from pyspark.ml.util import DefaultParamsReadable, DefaultParamsWritable
 from pyspark.ml.wrapper import _jvm
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
+from pyspark.sql.utils import is_remote
 
 from transforms.selection._base import (
     Decision,
@@ -31,6 +33,11 @@ _TESTS = {
 
 def univariate_test(test: str, dataset: DataFrame, features_col: str, label_col: str) -> DataFrame:
     """Run `org.apache.spark.ml.stat.<test>` (pyspark wraps only ChiSquareTest of the three)."""
+    if test == "ChiSquareTest":
+        return ChiSquareTest.test(dataset, features_col, label_col)  # classic and Spark Connect alike
+    if is_remote():
+        raise SelectionError(f"selector 'univariate': Spark's {test} has no Spark Connect API in Spark 4.0; "
+                             "run this selection on a classic session, or choose another selector")
     sc = dataset.sparkSession.sparkContext
     java_test = getattr(_jvm(), f"org.apache.spark.ml.stat.{test}")
     args = [_py2java(sc, arg) for arg in (dataset, features_col, label_col)]
