@@ -228,19 +228,22 @@ class DeltaSnapshot(SparkDataset):
         return {"num_rows": self._count}
 
 
-def log_inputs(context: JobContext, data: LabelledRows, train_rows: DataFrame, test_rows: DataFrame) -> None:
+def log_inputs(context: JobContext, data: LabelledRows, train_rows: DataFrame, test_rows: DataFrame) -> dict[str, int]:
     """The training and test rows as MLflow dataset inputs: the Delta table and version they are
     the train / test split of (the split settings are the run's `split_config` tag)."""
     table = context.tables.qualified(data.table)
     # A two-part name reads to MLflow as a Unity Catalog table (schema taken for a catalog),
     # which it then looks up over the network; the session catalog's own name says it is not.
     source = table if context.settings.lakehouse.catalog else f"spark_catalog.{table}"
+    counts = {}
     for rows, split in ((train_rows, TRAIN), (test_rows, TEST)):
+        counts[split] = rows.count()
         # The identity of the rows, not a pass over them: table, version and split configuration.
         digest = hashlib.sha256(f"{table}@{data.version}/{split}/{context.settings.fingerprint()}".encode()).hexdigest()
-        dataset = DeltaSnapshot(rows, source, data.version, rows.count(), f"{table}@v{data.version}:{split}",
+        dataset = DeltaSnapshot(rows, source, data.version, counts[split], f"{table}@v{data.version}:{split}",
                                 digest[:16], context.settings.use_case.label)
         mlflow.log_input(dataset, context="training" if split == TRAIN else "testing")
+    return counts
 
 
 def candidate_threshold(result: TuningResult, matrix: ValueMatrix | None) -> float:
@@ -297,8 +300,8 @@ def _fill_best(context: JobContext, assessment: Assessment, best: TuningResult, 
     settings = context.settings
     label = settings.use_case.label
     assessment.test_metrics, assessment.business = metrics, business
-    assessment.importance = feature_importance(best.estimator, vector_slot_names(scored, FEATURES_COLUMN))
     assessment.kept_features = vector_slot_names(scored, FEATURES_COLUMN)
+    assessment.importance = feature_importance(best.estimator, assessment.kept_features)
     if stats:
         assessment.threshold, assessment.confusion = stats["threshold"], stats["confusion"]
         assessment.curves, assessment.calibration, assessment.deciles = stats["curves"], stats["calibration"], stats["deciles"]
@@ -387,11 +390,11 @@ def train(context: JobContext, args: argparse.Namespace | None = None) -> dict[s
     lineage = lineage_tags(context, data)
     with mlflow.start_run(run_name=f"{use_case.name}-train") as run:
         mlflow.set_tags(lineage)
-        log_inputs(context, data, train_rows, test_rows)
+        counts = log_inputs(context, data, train_rows, test_rows)
         results = tune_all(context, candidates, stages, train_rows)
         best = pick_best(results, metric)
         assessment, table = assess_all(context, results, best, train_rows, test_rows, lineage)
-        log_run(settings, results, best, assessment, table, train_rows.count())
+        log_run(settings, results, best, assessment, table, counts[TRAIN])
         selection = log_selection(best)
         html = render_assessment(assessment)
         mlflow.log_text(html, "assessment.html")

@@ -32,7 +32,7 @@ def test_example_has_a_value_in_every_column_even_when_the_first_rows_have_none(
     # Two rows: the one that covers `s` (found beyond the 3 scanned rows), then the first scanned one.
     example = input_example(frame, rows=2, scan=3)
     assert example["s"].tolist() == ["late", None]
-    assert example["never"].tolist() == ["", ""], "a column null in every row gets a typed placeholder"
+    assert example["never"].tolist() == ["", ""], "a column null in every row gets a typed stand-in value"
     assert not example.isna().all().any()
 
 

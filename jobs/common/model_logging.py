@@ -16,7 +16,7 @@
   out-of-range value for an integral column stops the prediction with the column's name.
 - Input example: a few rows chosen so that no column is null in all of them (MLflow's check of
   the example builds a Spark frame from it, which cannot type an all-null column). A column null
-  in every row of the table gets a typed placeholder (0, "", false, 1970-01-01), with a warning.
+  in every row of the table gets a typed stand-in value (0, "", false, 1970-01-01), with a warning.
 """
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ _SIGNED_AS = [(T.StringType, DataType.string), (T.BooleanType, DataType.boolean)
 # NaN, which is not JSON) and MLflow's schema check reads as NaN. Other columns stay objects too
 # (a bool dtype would turn None into False).
 _NUMERIC = (DataType.integer, DataType.long, DataType.float, DataType.double)
-_PLACEHOLDERS = {DataType.string: "", DataType.boolean: False, DataType.datetime: pd.Timestamp(0),
+_STAND_INS = {DataType.string: "", DataType.boolean: False, DataType.datetime: pd.Timestamp(0),
                  DataType.binary: b""}
 
 
@@ -168,8 +168,8 @@ def _as_signed(schema: T.StructType, rows: list[Row]) -> pd.DataFrame:
         values = [_plain(row[field.name]) for row in rows]
         if all(value is None for value in values):
             log.warning("model input column %r is null in every row of the input table: the input example "
-                        "gives it a placeholder", field.name)
-            values = [_PLACEHOLDERS.get(spec.type, 0)] * len(rows)
+                        "gives it a typed stand-in value", field.name)
+            values = [_STAND_INS.get(spec.type, 0)] * len(rows)
         series = pd.Series(values, name=field.name, dtype=object)
         if spec.type == DataType.datetime:
             series = pd.to_datetime(series)
