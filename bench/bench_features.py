@@ -21,7 +21,7 @@ from pyspark.sql import functions as F
 
 from jobs.common.config import Settings, load_settings
 from jobs.common.session import get_spark
-from transforms.pipeline_builder import FEATURES_COLUMN, Step, build_feature_pipeline
+from transforms.features.pipeline import FEATURES_COLUMN, Step, build_feature_pipeline
 
 NOMINAL_LEVELS = ["A", "B", "C", "D", "E", "F", "G", "H", "rare1", "rare2", "rare3"]
 POSITIVE = {"LotFrontage", "LotArea", "1stFlrSF", "GrLivArea"}

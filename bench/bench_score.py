@@ -14,7 +14,7 @@ The paths:
 
 * I/O floor: a plain Delta -> Delta copy of the same rows (all 14 input columns);
 * native: the fitted pipeline applied as the score job applies it
-  (``transforms.booster_scoring.score_pipeline``: ``PipelineModel.transform``, an xgboost tail
+  (``transforms.scoring.booster.score_pipeline``: ``PipelineModel.transform``, an xgboost tail
   fed from its assembler's inputs), shaped into the prediction table and written by
   ``jobs.score.write_predictions`` (the job's own write: Delta, partitioned by scoring date,
   statistics on the skipping columns);
@@ -79,11 +79,11 @@ from jobs.common.tracking import (
     registered_model_name,
 )
 from jobs.score import score, write_predictions
-from transforms.booster_scoring import score_pipeline
-from transforms.models import build_estimator
-from transforms.pipeline_builder import FEATURES_COLUMN, Step, build_feature_pipeline
-from transforms.scoring import ModelIdentity, prediction_table
-from transforms.synthetic import house_sales
+from transforms.features.pipeline import FEATURES_COLUMN, Step, build_feature_pipeline
+from transforms.ingestion.synthetic import house_sales
+from transforms.modeling.estimators import build_estimator
+from transforms.scoring.booster import score_pipeline
+from transforms.scoring.table import ModelIdentity, prediction_table
 
 NUMERIC = ["living_area", "lot_area", "year_built", "bedrooms", "bathrooms", "overall_quality", "garage_cars"]
 TREES, DEPTH, TRAIN_ROWS = 20, 8, 20_000

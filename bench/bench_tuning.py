@@ -1,6 +1,6 @@
 """What cross-validating the whole model pipeline costs, against the two other ways to do it.
 
-On generated house sales (transforms.synthetic, deterministic), one pipeline: the benchmark's
+On generated house sales (transforms.ingestion.synthetic, deterministic), one pipeline: the benchmark's
 feature steps (bench.pipeline_spec), two selectors, then linear regression with a 2-point grid,
 3-fold CV on the training rows. Three ways to tune it, each timed whole (search + refit):
 
@@ -32,6 +32,8 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from bench import pipeline_spec as spec
+from transforms.features.pipeline import FEATURES_COLUMN, Step, build_feature_pipeline
+from transforms.ingestion.synthetic import house_sales
 from transforms.modeling.candidates import build_candidate
 from transforms.modeling.tuning import (
     FOLD_COLUMN,
@@ -41,9 +43,7 @@ from transforms.modeling.tuning import (
     tune_pipeline,
     with_folds,
 )
-from transforms.pipeline_builder import FEATURES_COLUMN, Step, build_feature_pipeline
 from transforms.selection import SelectionStep, build_selection_pipeline
-from transforms.synthetic import house_sales
 
 FOLDS = 3
 

@@ -2,9 +2,9 @@
 
 Generate (jobs.generate) -> ingest bronze + silver (jobs.ingest, streaming batches of at most
 spec.BATCH_FILES files) -> I/O floor (Delta copy of silver) -> profile (transforms.profiling) -> feature fit and
-transform (transforms.pipeline_builder, feature table written to Delta) -> linear regression
-and xgboost.spark (transforms.models) -> score natively and write the prediction table
-(transforms.scoring). One JSON line per stage goes to ``--out``. Run by bench.bench_pipeline
+transform (transforms.features.pipeline, feature table written to Delta) -> linear regression
+and xgboost.spark (transforms.modeling.estimators) -> score natively and write the prediction table
+(transforms.scoring.table). One JSON line per stage goes to ``--out``. Run by bench.bench_pipeline
 in its own process, so its memory is measured alone and freed when it ends.
 """
 
@@ -30,12 +30,12 @@ from jobs.common.session import get_spark
 from jobs.common.tables import TableStore
 from jobs.generate import generate
 from jobs.ingest import ingest_source
-from transforms.booster_scoring import score_pipeline
-from transforms.metrics import regression_metrics
-from transforms.models import build_estimator
-from transforms.pipeline_builder import FEATURES_COLUMN, Step, build_feature_pipeline
+from transforms.features.pipeline import FEATURES_COLUMN, Step, build_feature_pipeline
+from transforms.modeling.estimators import build_estimator
+from transforms.modeling.metrics import regression_metrics
+from transforms.modeling.split import TEST, TRAIN
 from transforms.profiling import profile_frame
-from transforms.split import TEST, TRAIN
+from transforms.scoring.booster import score_pipeline
 
 FEATURE_TABLE = "bench_features"
 

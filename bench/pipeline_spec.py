@@ -19,7 +19,7 @@ LOGGED = ["lot_area", "living_area"]
 PASS_THROUGH = ["neighborhood"]
 RARE_TOL = 0.01
 # Every fifth sale is held out. A rule on the key both sides can compute: pandas cannot
-# reproduce Spark's xxhash64 (transforms.split), and the generator's values do not depend on
+# reproduce Spark's xxhash64 (transforms.modeling.split), and the generator's values do not depend on
 # the id's residue, so this is as random a split as a hash.
 TEST_EVERY = 5
 # Landing files hold this many rows; the project ingests at most BATCH_FILES of them per
@@ -67,7 +67,7 @@ def in_booster_sample(key: Any, every: int) -> Any:
 
 
 def feature_steps() -> list[tuple[str, list[str], dict[str, Any]]]:
-    """(stage, columns, params) of the project's feature pipeline (transforms.pipeline_builder)."""
+    """(stage, columns, params) of the project's feature pipeline (transforms.features.pipeline)."""
     return [
         ("derive", [], {"expressions": DERIVED}),
         ("impute_mean_median", IMPUTED, {"strategy": "median"}),

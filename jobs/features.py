@@ -15,9 +15,9 @@ from pyspark.sql import functions as F
 
 from jobs.common.cli import JobContext, run_job
 from jobs.common.model_inputs import labelled_rows
-from transforms.governance import check_feature_steps
-from transforms.pipeline_builder import FEATURES_COLUMN, Step, build_feature_pipeline
-from transforms.split import TRAIN
+from transforms.features.pipeline import FEATURES_COLUMN, Step, build_feature_pipeline
+from transforms.modeling.split import TRAIN
+from transforms.profiling.governance import check_feature_steps
 
 log = logging.getLogger(__name__)
 

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from pyspark.sql import SparkSession
 
 from jobs.common.cli import JobContext, run_job
-from transforms import synthetic
+from transforms.ingestion import synthetic
 
 log = logging.getLogger(__name__)
 

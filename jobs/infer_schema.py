@@ -19,7 +19,7 @@ import yaml
 from pyspark.sql import DataFrame
 
 from jobs.common.cli import JobContext, run_job
-from transforms.ingestion_infer import InferredSchema, inference_profile, inferred_schema
+from transforms.ingestion.infer import InferredSchema, inference_profile, inferred_schema
 
 log = logging.getLogger(__name__)
 

@@ -32,8 +32,10 @@ from jobs.common.cli import JobContext, run_job
 from jobs.common.config import DateRange, SourceSettings
 from jobs.common.tables import Commit
 from jobs.ingest_landing import FILE_REPORT_TYPE, FileReport, first_line
-from transforms import ingestion, ingestion_checks, ingestion_drift
-from transforms.ingestion import BATCH_ID, CORRUPT_RECORD, INGESTED_AT, SOURCE_FILE
+from transforms.ingestion import bronze as ingestion
+from transforms.ingestion import checks as ingestion_checks
+from transforms.ingestion import drift as ingestion_drift
+from transforms.ingestion.bronze import BATCH_ID, CORRUPT_RECORD, INGESTED_AT, SOURCE_FILE
 
 log = logging.getLogger(__name__)
 

@@ -21,9 +21,9 @@ from pyspark.sql import functions as F
 from jobs.common.cli import JobContext, run_job
 from jobs.common.config import ConfigError, MonitoringSettings
 from jobs.score import apply_model, resolve_model
-from transforms.metrics import evaluate
+from transforms.modeling.metrics import evaluate
 from transforms.monitoring.drift import Drift, categorical_drift, numeric_drift
-from transforms.scoring import BATCH_ID, PROBABILITY, positive_probability
+from transforms.scoring.table import BATCH_ID, PROBABILITY, positive_probability
 
 log = logging.getLogger(__name__)
 

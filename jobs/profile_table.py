@@ -15,8 +15,8 @@ import mlflow
 from jobs.common.cli import JobContext, run_job
 from jobs.common.config import Settings
 from jobs.common.tracking import configure_mlflow
-from transforms.governance import column_roles
 from transforms.profiling import STATS_TABLE_SCHEMA, ProfileSettings, TableProfile, profile_frame
+from transforms.profiling.governance import column_roles
 from transforms.profiling.html import render_report
 
 log = logging.getLogger(__name__)

@@ -24,9 +24,9 @@ from jobs.common.model_inputs import labelled_rows, split_fingerprint
 from jobs.common.model_loading import load_spark_model
 from jobs.common.tracking import client, configure_mlflow, registered_model_name
 from transforms.modeling.gate import Bound, decide
+from transforms.modeling.split import TEST
 from transforms.modeling.statistics import test_metrics
 from transforms.modeling.tuning import DEFAULT_METRIC
-from transforms.split import TEST
 
 log = logging.getLogger(__name__)
 

@@ -3,7 +3,7 @@
 The model is the registry version behind an alias (`champion` by default) or a pinned
 version. A Spark ML model is the whole fitted pipeline and runs in Spark's native path
 (`PipelineModel.transform`; an xgboost model at its end is fed from its assembler's inputs,
-`transforms.booster_scoring`); any other MLflow model falls back to `mlflow.pyfunc.spark_udf`.
+`transforms.scoring.booster`); any other MLflow model falls back to `mlflow.pyfunc.spark_udf`.
 
 A batch is the slice of one input table at one Delta version: `batch_id = <input table>@v<input
 version>`. Rerunning it (same table, same version) replaces its rows in the predictions and
@@ -17,7 +17,7 @@ leaves an orphan batch, which the next run removes and scores again
 needed on a table another job owns.
 
 A key the batch holds twice is quarantined (every copy), as is a value the model cannot take
-as data of its declared input type (`transforms.scoring_values`): one prediction per key per
+as data of its declared input type (`transforms.scoring.values`): one prediction per key per
 batch, and nothing scored from an imputed stand-in for garbage.
 
 Rows in = rows scored + rows quarantined, checked and recorded per batch in the audit table.
@@ -60,8 +60,15 @@ from jobs.common.session import session_conf
 from jobs.common.tables import TableStore
 from jobs.common.tracking import client, configure_mlflow, registered_model_name
 from jobs.common.views import register_views
-from transforms.booster_scoring import score_pipeline
-from transforms.scoring import (
+from transforms.scoring.booster import score_pipeline
+from transforms.scoring.checks import (
+    duplicate_keys,
+    mark_unpredicted,
+    predicted,
+    screen_input,
+    unpredicted,
+)
+from transforms.scoring.table import (
     PROBABILITY,
     SCORING_DATE,
     ModelIdentity,
@@ -69,14 +76,7 @@ from transforms.scoring import (
     prediction_table,
     skipping_columns,
 )
-from transforms.scoring_checks import (
-    duplicate_keys,
-    mark_unpredicted,
-    predicted,
-    screen_input,
-    unpredicted,
-)
-from transforms.scoring_values import literal_column
+from transforms.scoring.values import literal_column
 
 log = logging.getLogger(__name__)
 
@@ -267,7 +267,7 @@ def write_predictions(
     """Replace the rows of `batch_ids` in the prediction table, partitioned by scoring date; return the rows written.
 
     Delta collects statistics only on the columns that let it skip files (see
-    `transforms.scoring.skipping_columns`); a table created before that is given the property
+    `transforms.scoring.table.skipping_columns`); a table created before that is given the property
     once, for the files written from then on.
     """
     stats_columns = ",".join(skipping_columns(key))

@@ -22,6 +22,7 @@ from pyspark.sql import functions as F
 from jobs.common.cli import JobContext, run_job
 from jobs.common.config import ConfigError
 from jobs.common.tracking import configure_mlflow
+from transforms.modeling.split import TRAIN, assign_split
 from transforms.selection import (
     SelectionStep,
     build_selection_pipeline,
@@ -29,7 +30,6 @@ from transforms.selection import (
     selection_report,
 )
 from transforms.selection.pipeline import report_frame
-from transforms.split import TRAIN, assign_split
 
 log = logging.getLogger(__name__)
 

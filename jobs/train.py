@@ -31,8 +31,7 @@ from jobs.common.config import Settings
 from jobs.common.model_inputs import LabelledRows, labelled_rows, split_fingerprint
 from jobs.common.model_logging import log_pipeline_model
 from jobs.common.tracking import client, configure_mlflow, registered_model_name
-from transforms.governance import check_feature_steps
-from transforms.metrics import baseline_metrics, regression_metrics
+from transforms.features.pipeline import FEATURES_COLUMN, Step, build_feature_pipeline
 from transforms.modeling.business import (
     ValueMatrix,
     best_threshold,
@@ -42,7 +41,9 @@ from transforms.modeling.business import (
 from transforms.modeling.candidates import FIT_LABEL, VALIDATION_COLUMN, Candidate, build_candidate
 from transforms.modeling.classification import classification_statistics
 from transforms.modeling.fairness import metric_by_group
+from transforms.modeling.metrics import baseline_metrics, regression_metrics
 from transforms.modeling.report import Assessment, render_assessment
+from transforms.modeling.split import TEST, TRAIN
 from transforms.modeling.statistics import feature_importance, vector_slot_names
 from transforms.modeling.target import transformed_label
 from transforms.modeling.tuning import (
@@ -57,9 +58,8 @@ from transforms.modeling.tuning import (
     stable_layout,
     tune_pipeline,
 )
-from transforms.pipeline_builder import FEATURES_COLUMN, Step, build_feature_pipeline
+from transforms.profiling.governance import check_feature_steps
 from transforms.selection import SelectionStep, build_selection_pipeline, selection_report
-from transforms.split import TEST, TRAIN
 
 log = logging.getLogger(__name__)
 RESIDUAL_SAMPLE = 2000

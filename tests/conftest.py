@@ -6,25 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from jobs.common.config import Settings, load_settings
 from jobs.common.session import get_spark
-
-SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
-
-
-def make_settings(tmp_path: Path, use_case: str = "house_sales", *overrides: str) -> Settings:
-    """Settings of `use_case` with the lakehouse and MLflow under `tmp_path`."""
-    return load_settings(
-        use_case,
-        "local",
-        overrides=[
-            f"lakehouse.root={tmp_path}/lakehouse",
-            f"lakehouse.landing={tmp_path}/landing",
-            f"mlflow.tracking_uri=sqlite:///{tmp_path}/mlflow.db",
-            f"mlflow.artifact_location={tmp_path}/mlartifacts",
-            *overrides,
-        ],
-    )
+from tests.paths import SHARED_DATA
+from tests.settings import make_settings
 
 
 @pytest.fixture(scope="session")

@@ -7,11 +7,11 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from conftest import make_settings
 
 from jobs.common.cli import JobContext
 from jobs.common.config import default_conf_dir
 from jobs.common.tables import TableStore
+from tests.settings import make_settings
 
 COLUMNS = {"id": "int", "updated": "date", "city": "string", "price": "double"}
 

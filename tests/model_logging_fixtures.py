@@ -13,7 +13,7 @@ from pyspark.sql import DataFrame, SparkSession
 
 from jobs.common.model_logging import log_pipeline_model
 from transforms.features import MeanMedianImputer, RareLabelEncoder
-from transforms.models import build_estimator
+from transforms.modeling.estimators import build_estimator
 
 RAW = "sub_class int, area int, zone string, note string, built date"
 INPUTS = ["sub_class", "area", "zone", "note", "built"]

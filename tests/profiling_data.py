@@ -8,7 +8,7 @@ from pyspark.sql import DataFrame, SparkSession
 
 from jobs.common.config import Settings
 from jobs.common.tables import TableStore
-from transforms.ingestion import declared_schema
+from transforms.ingestion.bronze import declared_schema
 
 TABLE = "train_bronze"
 

@@ -15,7 +15,7 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from jobs.common.config import Settings
-from transforms.pipeline_builder import Step, build_feature_pipeline
+from transforms.features.pipeline import Step, build_feature_pipeline
 from transforms.selection import copy_slot_names, feature_names
 
 FEATURES = ["x1", "x2", "x3", "noise1", "noise2", "const", "quasi", "x1_copy", "x2_near"]

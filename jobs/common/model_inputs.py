@@ -13,7 +13,7 @@ from pyspark.sql import functions as F
 from jobs.common.cli import JobContext
 from jobs.common.config import Settings
 from transforms.modeling.labels import LabelMapping, apply_label, check_labels
-from transforms.split import configured_split
+from transforms.modeling.split import configured_split
 
 log = logging.getLogger(__name__)
 

@@ -41,7 +41,7 @@ from pyspark.sql import types as T
 
 from jobs.common.model_loading import log_spark_model
 from jobs.common.project_wheel import project_wheel
-from transforms.booster_scoring import pipeline_stages
+from transforms.scoring.booster import pipeline_stages
 
 log = logging.getLogger(__name__)
 

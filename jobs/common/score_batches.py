@@ -21,7 +21,7 @@ from pyspark.sql import functions as F
 
 from jobs.common.config import Settings
 from jobs.common.tables import TableStore
-from transforms.scoring import (
+from transforms.scoring.table import (
     BATCH_ID,
     SCORED_AT,
     batch_condition,

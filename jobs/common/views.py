@@ -12,7 +12,7 @@ from pyspark.sql import SparkSession
 
 from jobs.common.config import Settings
 from jobs.common.tables import TableStore
-from transforms.scoring import latest_prediction_sql
+from transforms.scoring.table import latest_prediction_sql
 
 
 def view_statements(settings: Settings, qualified: Callable[[str], str]) -> list[str]:

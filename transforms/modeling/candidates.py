@@ -9,8 +9,8 @@ from pyspark.ml import Estimator, Pipeline
 from pyspark.ml.param import Param
 from pyspark.ml.tuning import ParamGridBuilder
 
+from transforms.modeling.estimators import ModelConfigError, build_estimator
 from transforms.modeling.target import InverseLogPrediction
-from transforms.models import ModelConfigError, build_estimator
 
 FIT_LABEL = "_fit_label"
 VALIDATION_COLUMN = "_validation"

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from html import escape
 from typing import Any
 
-from transforms.profiling.html import STYLE, _figure, _png, _table
+from transforms.reporting.html import STYLE, html_table, new_figure, png_image
 
 TOP_FEATURES = 25
 
@@ -47,16 +47,16 @@ class Assessment:
 
 def _line_plot(points: list[tuple[float, float]], xlabel: str, ylabel: str, title: str,
                diagonal: bool = False) -> str:
-    figure, axes = _figure(4, 3.2)
+    figure, axes = new_figure(4, 3.2)
     axes.plot([p[0] for p in points], [p[1] for p in points])
     if diagonal:
         axes.plot([0, 1], [0, 1], linestyle="--", color="grey")
     axes.set(xlabel=xlabel, ylabel=ylabel, title=title)
-    return _png(figure)
+    return png_image(figure)
 
 
 def _confusion_plot(counts: dict[str, int], threshold: float) -> str:
-    figure, axes = _figure(3.2, 3)
+    figure, axes = new_figure(3.2, 3)
     cells = [[counts["tn"], counts["fp"]], [counts["fn"], counts["tp"]]]
     axes.imshow(cells, cmap="Blues")
     for i in range(2):
@@ -64,11 +64,11 @@ def _confusion_plot(counts: dict[str, int], threshold: float) -> str:
             axes.text(j, i, str(cells[i][j]), ha="center", va="center")
     axes.set(xticks=[0, 1], yticks=[0, 1], xticklabels=["pred 0", "pred 1"], yticklabels=["true 0", "true 1"],
              title=f"Confusion at threshold {threshold:.3f}")
-    return _png(figure)
+    return png_image(figure)
 
 
 def _gains_plot(deciles: list[dict[str, float]]) -> str:
-    figure, axes = _figure(4, 3.2)
+    figure, axes = new_figure(4, 3.2)
     share = [0.0] + [d["decile"] / len(deciles) for d in deciles]
     axes.plot(share, [0.0] + [d["cumulative_gain"] for d in deciles], marker="o", label="model")
     axes.plot([0, 1], [0, 1], linestyle="--", color="grey", label="random")
@@ -78,23 +78,23 @@ def _gains_plot(deciles: list[dict[str, float]]) -> str:
     twin.set_ylabel("lift (bars)")
     axes.set(xlabel="share targeted", ylabel="cumulative gain", title="Gains and lift by decile")
     axes.legend(loc="lower right")
-    return _png(figure)
+    return png_image(figure)
 
 
 def _residual_plot(pairs: list[tuple[float, float]]) -> str:
-    figure, axes = _figure(4, 3.2)
+    figure, axes = new_figure(4, 3.2)
     axes.scatter([p[1] for p in pairs], [p[0] - p[1] for p in pairs], s=6, alpha=0.6)
     axes.axhline(0, color="grey", linestyle="--")
     axes.set(xlabel="prediction", ylabel="label - prediction", title="Residuals (test)")
-    return _png(figure)
+    return png_image(figure)
 
 
 def _importance_plot(importance: list[tuple[str, float]]) -> str:
     top = importance[:TOP_FEATURES][::-1]
-    figure, axes = _figure(5, 0.25 * len(top) + 1)
+    figure, axes = new_figure(5, 0.25 * len(top) + 1)
     axes.barh([name for name, _ in top], [value for _, value in top])
     axes.set(title="Feature importance", xlabel="importance")
-    return _png(figure)
+    return png_image(figure)
 
 
 def _classification_section(a: Assessment) -> str:
@@ -108,7 +108,7 @@ def _classification_section(a: Assessment) -> str:
                    "mean predicted", "observed rate", "Calibration", diagonal=True),
         _gains_plot(a.deciles) if a.deciles else "",
     ])
-    deciles = _table(["decile", "rows", "positives", "positive rate", "lift", "cumulative gain"],
+    deciles = html_table(["decile", "rows", "positives", "positive rate", "lift", "cumulative gain"],
                      [[d["decile"], d["rows"], d["positives"], d["positive_rate"], d["lift"], d["cumulative_gain"]]
                       for d in a.deciles])
     return f"<h2>Classification at threshold {a.threshold:.3f}</h2><div class='plots'>{plots}</div>{deciles}"
@@ -124,19 +124,19 @@ def _candidates_table(a: Assessment) -> str:
     rows = [[("★ " if c["candidate"] == a.best else "") + c["candidate"], str(c["params"]), c["cv_mean"], c["cv_std"],
              *[c["test"].get(m) for m in metrics],
              *([c["threshold"], c["business"].get(value)] if value else [])] for c in a.candidates]
-    return _table(headers, rows)
+    return html_table(headers, rows)
 
 
 def render_assessment(a: Assessment) -> str:
     """The whole assessment as one HTML string."""
-    comparison = _table(
+    comparison = html_table(
         ["candidate", "parameters", f"CV {a.metric} mean", "std"],
         [[("★ " if row.get("best") else "") + row["candidate"], row["params"], row["mean"], row["std"]]
          for row in a.comparison])
-    metrics = _table(["metric", "model (test)", "constant baseline (test)"],
+    metrics = html_table(["metric", "model (test)", "constant baseline (test)"],
                      [[k, v, a.baseline_metrics.get(k)] for k, v in a.test_metrics.items()])
-    business = _table(["figure", "value"], [[k, v] for k, v in a.business.items()]) if a.business else "<p>none configured</p>"
-    fairness = _table(list(a.fairness[0]), [list(r.values()) for r in a.fairness]) if a.fairness else "<p>no protected attributes</p>"
+    business = html_table(["figure", "value"], [[k, v] for k, v in a.business.items()]) if a.business else "<p>none configured</p>"
+    fairness = html_table(list(a.fairness[0]), [list(r.values()) for r in a.fairness]) if a.fairness else "<p>no protected attributes</p>"
     residuals = f"<div class='plots'>{_residual_plot(a.residuals)}</div>" if a.residuals else ""
     kept = (f"<p>{len(a.kept_features)} features reach the estimator: "
             f"{escape(', '.join(a.kept_features))}</p>") if a.kept_features else ""
@@ -144,7 +144,7 @@ def render_assessment(a: Assessment) -> str:
     return f"""<!DOCTYPE html>
 <html><head><meta charset="utf-8"><title>{escape(a.title)}</title><style>{STYLE}</style></head><body>
 <h1>{escape(a.title)}</h1>
-{_table(["", ""], [[k, v] for k, v in a.lineage])}
+{html_table(["", ""], [[k, v] for k, v in a.lineage])}
 <h2>Candidates on the held-out test split (each tuned on the training split only)</h2>{_candidates_table(a)}
 <h2>Grid points (cross-validation on the training split)</h2>{comparison}
 <h2>Best candidate on the held-out test split: {escape(a.best)}</h2>{metrics}{kept}

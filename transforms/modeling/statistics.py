@@ -7,7 +7,7 @@ from typing import Any
 from pyspark.ml import Model
 from pyspark.sql import DataFrame
 
-from transforms.metrics import binary_metrics, regression_metrics
+from transforms.modeling.metrics import binary_metrics, regression_metrics
 
 
 def test_metrics(scored: DataFrame, task: str, label: str, threshold: float = 0.5) -> dict[str, float]:

@@ -5,57 +5,13 @@
 
 from __future__ import annotations
 
-import base64
-import io
 from html import escape
 
-from matplotlib.axes import Axes
-from matplotlib.figure import Figure
-
 from transforms.profiling.result import ColumnProfile, TableProfile
+from transforms.reporting.html import STYLE, html_table, new_figure, png_image
 
 MAX_HEATMAP_COLUMNS = 40
 MAX_BARS = 30
-STYLE = """
-body{font-family:system-ui,sans-serif;margin:2em;color:#222}
-table{border-collapse:collapse;font-size:13px;margin:0.5em 0}
-td,th{border:1px solid #ccc;padding:3px 6px;text-align:right}
-th{background:#f0f0f0}td.l,th.l{text-align:left}
-.flag{background:#fde2e1;border-radius:3px;padding:0 4px;margin-right:3px;font-size:12px}
-.col{border-top:2px solid #ddd;margin-top:1.5em;padding-top:0.5em}
-.plots img{max-width:48%;vertical-align:top}
-"""
-
-
-def _figure(width: float, height: float) -> tuple[Figure, Axes]:
-    # A bare Figure, not pyplot: no global state, no GUI backend, nothing to close.
-    figure = Figure(figsize=(width, height))
-    return figure, figure.subplots()
-
-
-def _png(figure: Figure) -> str:
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=80, bbox_inches="tight")
-    data = base64.b64encode(buffer.getvalue()).decode("ascii")
-    return f'<img alt="plot" src="data:image/png;base64,{data}">'
-
-
-def _fmt(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        return f"{value:.4g}"
-    return escape(str(value))
-
-
-def _table(headers: list[str], rows: list[list[object]]) -> str:
-    head = "".join(f"<th class='l'>{escape(h)}</th>" if i == 0 else f"<th>{escape(h)}</th>"
-                   for i, h in enumerate(headers))
-    body = "".join(
-        "<tr>" + "".join(f"<td class='l'>{_fmt(v)}</td>" if i == 0 else f"<td>{_fmt(v)}</td>"
-                         for i, v in enumerate(row)) + "</tr>"
-        for row in rows)
-    return f"<table><tr>{head}</tr>{body}</table>"
 
 
 def _flags(flags: list[str]) -> str:
@@ -66,11 +22,11 @@ def _missingness_plot(profile: TableProfile) -> str:
     missing = sorted((c for c in profile.columns if c.nulls), key=lambda c: -c.null_pct)[:MAX_BARS]
     if not missing:
         return "<p>No column has missing values.</p>"
-    figure, axes = _figure(8, 0.25 * len(missing) + 1)
+    figure, axes = new_figure(8, 0.25 * len(missing) + 1)
     axes.barh([c.column for c in missing][::-1], [c.null_pct for c in missing][::-1], color="#d9534f")
     axes.set_xlabel("% missing")
     axes.set_title("Missing values")
-    return _png(figure)
+    return png_image(figure)
 
 
 def _target_plot(profile: TableProfile) -> str:
@@ -83,14 +39,14 @@ def _target_plot(profile: TableProfile) -> str:
         return abs(c.target_score - 0.5) * 2 if metric == "roc_auc" else c.target_score
 
     top = sorted(scored, key=strength, reverse=True)[:MAX_BARS]
-    figure, axes = _figure(8, 0.25 * len(top) + 1)
+    figure, axes = new_figure(8, 0.25 * len(top) + 1)
     colors = ["#d9534f" if set(c.flags) & {"leak", "protected", "identifier"} else "#337ab7" for c in top]
     axes.barh([c.column for c in top][::-1], [c.target_score for c in top][::-1], color=colors[::-1])
     axes.set_xlabel(f"single-feature {metric}")
     if metric == "roc_auc":
         axes.axvline(0.5, color="#999", lw=1)
     axes.set_title(f"Relation to {profile.target} (red: may not be used)")
-    return _png(figure)
+    return png_image(figure)
 
 
 def _heatmap(profile: TableProfile) -> str:
@@ -104,18 +60,18 @@ def _heatmap(profile: TableProfile) -> str:
         matrix = [[matrix[i][j] for j in index] for i in index]
     values = [[float("nan") if v is None else v for v in row] for row in matrix]
     size = 0.22 * len(names) + 2
-    figure, axes = _figure(size + 1, size)
+    figure, axes = new_figure(size + 1, size)
     image = axes.imshow(values, cmap="RdBu_r", vmin=-1, vmax=1)
     axes.set_xticks(range(len(names)), names, rotation=90, fontsize=7)
     axes.set_yticks(range(len(names)), names, fontsize=7)
     figure.colorbar(image, ax=axes, shrink=0.7)
     axes.set_title("Pearson correlation (missing values at the column mean)")
-    return _png(figure)
+    return png_image(figure)
 
 
 def _histogram_plot(column: ColumnProfile) -> str:
     bins = column.histogram
-    figure, axes = _figure(5, 2.6)
+    figure, axes = new_figure(5, 2.6)
     axes.bar([b["lower"] for b in bins], [b["count"] for b in bins],
              width=[b["upper"] - b["lower"] or 1 for b in bins], align="edge", color="#5b9bd5")
     axes.set_title(f"{column.column}: histogram")
@@ -126,12 +82,12 @@ def _histogram_plot(column: ColumnProfile) -> str:
         twin = axes.twinx()
         twin.plot([x for x, _ in means], [y for _, y in means], "o-", color="#d9534f", ms=3)
         twin.set_ylabel("mean target", color="#d9534f")
-    return _png(figure)
+    return png_image(figure)
 
 
 def _category_plot(column: ColumnProfile) -> str:
     top = column.top_categories
-    figure, axes = _figure(5, 0.22 * len(top) + 1)
+    figure, axes = new_figure(5, 0.22 * len(top) + 1)
     axes.barh([str(c["value"]) for c in top][::-1], [c["count"] for c in top][::-1], color="#70ad47")
     axes.set_title(f"{column.column}: top {len(top)} of {column.n_levels} levels")
     axes.set_xlabel("rows")
@@ -140,7 +96,7 @@ def _category_plot(column: ColumnProfile) -> str:
         twin = axes.twiny()
         twin.plot(means[::-1], range(len(top)), "o", color="#d9534f", ms=4)
         twin.set_xlabel("mean target", color="#d9534f")
-    return _png(figure)
+    return png_image(figure)
 
 
 def _column_section(column: ColumnProfile) -> str:
@@ -166,14 +122,14 @@ def _column_section(column: ColumnProfile) -> str:
                   ["mean target if present", column.target_mean_if_present]]
     return (f"<div class='col' id='col-{escape(column.column)}'><h3>{escape(column.column)} "
             f"<small>{escape(column.data_type)} · {escape(column.kind)} · {escape(column.role)}</small> "
-            f"{_flags(column.flags)}</h3><div class='plots'>{_table(['statistic', 'value'], stats)}"
+            f"{_flags(column.flags)}</h3><div class='plots'>{html_table(['statistic', 'value'], stats)}"
             f"{plots}</div></div>")
 
 
 def render_report(profile: TableProfile) -> str:
     """The whole report as one HTML string (plots inlined; no external files or scripts)."""
     settings = profile.settings
-    header = _table(["", ""], [
+    header = html_table(["", ""], [
         ["table", profile.source_table], ["Delta version", profile.source_version],
         ["run", profile.run_id], ["profiled at (UTC)", profile.profiled_at.strftime("%Y-%m-%d %H:%M:%S")],
         ["rows", profile.rows], ["columns profiled", len(profile.columns)],
@@ -186,14 +142,14 @@ def render_report(profile: TableProfile) -> str:
         ["rare level", f"< {settings.rare_threshold:.1%} of non-null rows"],
     ])
     governed = [c for c in profile.columns if c.role != "feature" or c.flags]
-    governance = _table(["column", "role", "flags"], [[c.column, c.role, ", ".join(c.flags)] for c in governed])
-    overview = _table(
+    governance = html_table(["column", "role", "flags"], [[c.column, c.role, ", ".join(c.flags)] for c in governed])
+    overview = html_table(
         ["column", "type", "role", "null %", "distinct", "mean", "std", "min", "max", "target score"],
         [[f"{c.column}", c.data_type, c.role, c.null_pct, c.approx_distinct, c.mean, c.std,
           c.min if c.min is not None else c.min_value, c.max if c.max is not None else c.max_value,
           c.target_score] for c in profile.columns])
     missing_target = [c for c in profile.columns if c.nulls and c.target_mean_if_missing is not None]
-    missing_target_table = _table(
+    missing_target_table = html_table(
         ["column", "null %", "mean target if missing", "mean target if present"],
         [[c.column, c.null_pct, c.target_mean_if_missing, c.target_mean_if_present] for c in missing_target],
     ) if missing_target else ""

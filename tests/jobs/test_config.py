@@ -1,0 +1,99 @@
+"""Layered YAML config: merging, overrides and errors that name the file and the key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from jobs.common.config import ConfigError, load_settings
+from tests.config_fixtures import conf_copy, house_sales_text
+
+
+def test_packaged_use_cases_load() -> None:
+    for name in ("house_sales", "house_prices", "titanic"):
+        settings = load_settings(name)
+        assert settings.use_case.name == name
+        assert settings.runtime == "local"
+
+
+def test_layers_merge_key_by_key() -> None:
+    settings = load_settings("house_sales")
+    # base.yml sets the time zone, env/local.yml adds the in-memory catalog: both survive.
+    assert settings.spark.conf["spark.sql.session.timeZone"] == "UTC"
+    assert settings.spark.conf["spark.sql.catalogImplementation"] == "in-memory"
+
+
+def test_databricks_overlay_switches_names_and_mlflow() -> None:
+    settings = load_settings("house_sales", env="databricks")
+    assert settings.runtime == "databricks"
+    assert settings.lakehouse.catalog == "main"
+    assert settings.mlflow.registry_uri == "databricks-uc"
+    assert settings.lakehouse.root.startswith("/Volumes/")
+
+
+def test_relative_local_paths_become_absolute(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    settings = load_settings("house_sales")
+    assert settings.lakehouse.root == str(tmp_path / "lakehouse")
+    assert settings.mlflow.tracking_uri == f"sqlite:///{tmp_path / 'mlflow.db'}"
+    assert settings.mlflow.artifact_location == (tmp_path / "mlartifacts").as_uri()
+
+
+def test_set_overrides_with_dotted_and_bracketed_keys() -> None:
+    settings = load_settings(
+        "house_sales",
+        overrides=["generator.rows=123", "spark.conf[spark.sql.shuffle.partitions]=3", "score.incremental={mode: none}"],
+    )
+    assert settings.generator.rows == 123
+    assert settings.spark.conf["spark.sql.shuffle.partitions"] == "3"
+    # Mappings merge key by key, as the YAML layers do.
+    assert settings.score.incremental.model_dump() == {"mode": "none", "watermark_column": "_ingested_at"}
+
+
+def test_unknown_key_names_file_and_key(tmp_path: Path) -> None:
+    conf = conf_copy(tmp_path, house_sales_text().replace("  alias: champion", "  alais: champion"))
+    with pytest.raises(ConfigError) as error:
+        load_settings("mine", conf_dir=conf)
+    message = str(error.value)
+    assert "mine.yml" in message
+    assert "unknown key 'model.alais'" in message
+
+
+def test_missing_key_says_what_is_expected(tmp_path: Path) -> None:
+    conf = conf_copy(tmp_path, house_sales_text().replace("  label: sale_price\n", ""))
+    with pytest.raises(ConfigError, match=r"missing key 'use_case.label'"):
+        load_settings("mine", conf_dir=conf)
+
+
+def test_wrong_type_names_key_and_value(tmp_path: Path) -> None:
+    conf = conf_copy(tmp_path, house_sales_text().replace("rows: 20000", "rows: many"))
+    with pytest.raises(ConfigError) as error:
+        load_settings("mine", conf_dir=conf)
+    assert "generator.rows" in str(error.value)
+    assert "'many'" in str(error.value)
+
+
+def test_bad_override_value_is_attributed_to_the_override() -> None:
+    with pytest.raises(ConfigError, match=r"--set split.test_fraction: key 'split.test_fraction'"):
+        load_settings("house_sales", overrides=["split.test_fraction=1.5"])
+
+
+def test_missing_file_and_malformed_override() -> None:
+    with pytest.raises(ConfigError, match="configuration file not found"):
+        load_settings("no_such_use_case")
+    with pytest.raises(ConfigError, match=r"expected dotted\.key=value"):
+        load_settings("house_sales", overrides=["generator.rows"])
+
+
+def test_fingerprint_changes_with_config() -> None:
+    assert load_settings("house_sales").fingerprint() == load_settings("house_sales").fingerprint()
+    assert load_settings("house_sales").fingerprint() != load_settings(
+        "house_sales", overrides=["split.seed=8"]
+    ).fingerprint()
+
+
+def test_null_column_type_removes_an_inherited_column() -> None:
+    listings = load_settings("house_sales").source("listings")
+    assert "sale_price" not in listings.declared_columns
+    assert "sale_id" in listings.declared_columns

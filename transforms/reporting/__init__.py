@@ -1,0 +1,1 @@
+"""HTML report building blocks shared by the profile and model reports."""

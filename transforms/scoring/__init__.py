@@ -1,0 +1,1 @@
+"""Production scoring: input screening, the prediction table, the xgboost fast path."""
