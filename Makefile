@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 export SPARK_LOCAL_IP ?= 127.0.0.1
 export PYSPARK_PYTHON := $(abspath $(BIN)/python)
 
-.PHONY: setup demo test lint wheel clean reference
+.PHONY: setup demo test test-quick lint wheel clean reference
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,10 +20,17 @@ setup: $(STAMP)
 demo: setup
 	$(BIN)/python -m jobs.run_all
 
-# Command 2: lint and the test suite.
+# Command 2: lint, the layout's import contract and the test suite.
 test: setup
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest
+
+# While working: lint, the import contract and the unit tests, without the slow ones (minutes).
+test-quick: setup
+	$(BIN)/ruff check .
+	$(BIN)/lint-imports
+	$(BIN)/python -m pytest -m "not slow"
 
 # The README's "Results on the reference data" table (needs ../shared/data; several minutes).
 reference: setup
@@ -31,6 +38,7 @@ reference: setup
 
 lint: setup
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 wheel: setup
 	$(BIN)/pip wheel --no-deps --wheel-dir dist .

@@ -31,3 +31,11 @@ def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         pytest.skip(f"reference data not found at {SHARED_DATA}")
     return SHARED_DATA
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # Whole jobs and servers are slow by nature: `-m "not slow"` (make test-quick) leaves them out
+    # without each test having to say so twice.
+    for item in items:
+        if item.get_closest_marker("e2e") or item.get_closest_marker("cluster"):
+            item.add_marker(pytest.mark.slow)
