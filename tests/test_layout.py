@@ -6,9 +6,8 @@ about, so these tests keep its lists complete as jobs come and go.
 
 from __future__ import annotations
 
-import tomllib
-
 import pytest
+import tomllib
 
 from tests.paths import REPO_ROOT
 

@@ -25,12 +25,14 @@ th{background:#f0f0f0}td.l,th.l{text-align:left}
 
 
 def new_figure(width: float, height: float) -> tuple[Figure, Axes]:
+    """A figure of `width` x `height` inches with one set of axes."""
     # A bare Figure, not pyplot: no global state, no GUI backend, nothing to close.
     figure = Figure(figsize=(width, height))
     return figure, figure.subplots()
 
 
 def png_image(figure: Figure) -> str:
+    """The figure as an inline ``<img>``: the report stays one self-contained file."""
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=80, bbox_inches="tight")
     data = base64.b64encode(buffer.getvalue()).decode("ascii")
@@ -38,6 +40,7 @@ def png_image(figure: Figure) -> str:
 
 
 def format_value(value: object) -> str:
+    """A cell's text, HTML-escaped (values come from the data): empty for null, floats to 4 digits."""
     if value is None:
         return ""
     if isinstance(value, float):
@@ -46,6 +49,7 @@ def format_value(value: object) -> str:
 
 
 def html_table(headers: list[str], rows: list[list[object]]) -> str:
+    """A table with the first column left-aligned as a label and every header and cell escaped."""
     head = "".join(f"<th class='l'>{escape(h)}</th>" if i == 0 else f"<th>{escape(h)}</th>"
                    for i, h in enumerate(headers))
     body = "".join(
