@@ -37,13 +37,15 @@ from pyspark.sql import functions as F
 from transforms.modeling.candidates import Candidate
 from transforms.modeling.classification import ScoreBin, merge_histograms, score_histogram
 
+# HASH_BUCKETS's home is `split`; jobs/train.py still imports it from here.
+from transforms.modeling.split import HASH_BUCKETS, hashed_sample  # noqa: F401
+
 LOWER_IS_BETTER = frozenset({"mse", "rmse", "mae", "mape", "log_loss"})
 DEFAULT_METRIC = {"regression": "rmse", "classification": "roc_auc"}
 _REGRESSION = {"rmse": "rmse", "mse": "mse", "mae": "mae", "r2": "r2"}
 _BINARY = {"roc_auc": "areaUnderROC", "pr_auc": "areaUnderPR"}
 _MULTICLASS = {"accuracy": "accuracy", "f1": "f1", "log_loss": "logLoss"}
 FOLD_COLUMN = "_fold"
-HASH_BUCKETS = 10_000
 PipelineStage = Estimator | Transformer
 
 
@@ -62,8 +64,7 @@ def with_holdout(rows: DataFrame, key: list[str], train_ratio: float, seed: int)
 
     Read as one fold (validate on fold 0, train on the others), it is the same loop as k-fold CV.
     """
-    bucket = F.pmod(F.xxhash64(*[F.col(c) for c in key], F.lit(seed)), F.lit(HASH_BUCKETS))
-    return rows.withColumn(FOLD_COLUMN, (bucket < int(train_ratio * HASH_BUCKETS)).cast("int"))
+    return rows.withColumn(FOLD_COLUMN, hashed_sample(key, seed, train_ratio).cast("int"))
 
 
 def assign_folds(rows: DataFrame, key: list[str], method: str, folds: int, train_ratio: float,
