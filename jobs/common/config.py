@@ -32,6 +32,7 @@ from jobs.common.config_types import (
     RelativePath,
     Seed,
 )
+from transforms.modeling.split import SPLIT_COLUMN
 
 
 class ConfigError(ValueError):
@@ -225,7 +226,7 @@ class SplitSettings(_Strict):
     # 'train' / 'test'. A join value that maps to both splits puts its rows in test, so no
     # row of the reference test split is ever trained on.
     table: Identifier | None = None
-    column: ColumnName = "split"
+    column: ColumnName = SPLIT_COLUMN
     join_on: list[ColumnName] = Field(default_factory=list)
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
-from transforms.modeling.classification import BINS, ScoreBin, confusion
+from transforms.modeling.scores import BINS, ScoreBin, confusion
 
 
 @dataclass(frozen=True)

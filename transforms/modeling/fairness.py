@@ -5,7 +5,7 @@ from __future__ import annotations
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
-from transforms.modeling.tuning import build_evaluator
+from transforms.modeling.metrics import build_evaluator
 
 MAX_GROUPS = 50
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from transforms.modeling.tuning import higher_is_better
+from transforms.modeling.metrics import higher_is_better
 
 # Relative difference under which two metrics are the same figure.
 TIE_TOLERANCE = 1e-9

@@ -1,20 +1,73 @@
-"""Model statistics on a scored frame, and the trivial baselines a model must beat."""
+"""Every model metric, defined once: its name per task, which way is better, how it is computed.
+
+Regression metrics come from one aggregation of the errors. A binary classifier's ranking
+metrics (ROC-AUC, PR-AUC) and log loss are computed over every row; its threshold metrics
+(accuracy, precision, recall and F1 of the positive class) from the confusion counts of its
+score histogram. Tuning, fairness and the selectors score with Spark's evaluators, named here.
+"""
 
 from __future__ import annotations
 
-from pyspark.ml.evaluation import BinaryClassificationEvaluator, MulticlassClassificationEvaluator
+from pyspark.ml.evaluation import (
+    BinaryClassificationEvaluator,
+    Evaluator,
+    JavaEvaluator,
+    MulticlassClassificationEvaluator,
+    RegressionEvaluator,
+)
 from pyspark.ml.functions import array_to_vector
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
-from transforms.modeling.classification import (
+from transforms.modeling.scores import (
+    PREDICTION,
+    PROBABILITY,
+    RAW_PREDICTION,
+    SCORE,
     confusion,
-    exact_metrics,
+    positive_probability,
     score_histogram,
-    threshold_metrics,
 )
 
-PREDICTION = "prediction"
+# Metrics of which the smaller value is the better model; every other metric is better larger.
+LOWER_IS_BETTER = frozenset({"mse", "rmse", "mae", "mape", "log_loss"})
+DEFAULT_METRIC = {"regression": "rmse", "classification": "roc_auc"}
+# The metrics Spark's evaluators compute, by our name (as in the metrics tables): the evaluator
+# and Spark's name. Spark's accuracy and F1 read the model's `prediction`, and its F1 is the
+# mean over both classes weighted by their rows (`threshold_metrics`' is the positive class's).
+SPARK_METRICS: dict[str, dict[str, tuple[type[JavaEvaluator], str]]] = {
+    "regression": {name: (RegressionEvaluator, name) for name in ("rmse", "mse", "mae", "r2")},
+    "classification": {
+        "roc_auc": (BinaryClassificationEvaluator, "areaUnderROC"),
+        "pr_auc": (BinaryClassificationEvaluator, "areaUnderPR"),
+        "accuracy": (MulticlassClassificationEvaluator, "accuracy"),
+        "f1": (MulticlassClassificationEvaluator, "f1"),
+        "log_loss": (MulticlassClassificationEvaluator, "logLoss"),
+    },
+}
+# Log loss clips probabilities to [EPSILON, 1 - EPSILON]: a confident miss costs a lot, not infinity.
+EPSILON = 1e-15
+
+
+def higher_is_better(metric: str) -> bool:
+    return metric not in LOWER_IS_BETTER
+
+
+def build_evaluator(task: str, metric: str, label: str) -> Evaluator:
+    """Spark's evaluator of `metric` (our names, as in the metrics tables) on the label's scale."""
+    known = SPARK_METRICS.get(task, {})
+    if metric not in known:
+        raise ValueError(f"cannot tune a {task} model on {metric!r}; known: {', '.join(known)}")
+    evaluator, spark_name = known[metric]
+    return evaluator(labelCol=label, metricName=spark_name)
+
+
+def metric_of_spark_name(task: str, spark_name: str) -> str:
+    """Our name of the metric that Spark's evaluators call `spark_name` (areaUnderROC: roc_auc)."""
+    for name, (_, spark) in SPARK_METRICS.get(task, {}).items():
+        if spark == spark_name:
+            return name
+    raise ValueError(f"no {task} metric is called {spark_name!r} by Spark's evaluators")
 
 
 def regression_metrics(scored: DataFrame, label: str, prediction: str = PREDICTION) -> dict[str, float]:
@@ -40,23 +93,26 @@ def regression_metrics(scored: DataFrame, label: str, prediction: str = PREDICTI
     }
 
 
-def classification_metrics(scored: DataFrame, label: str) -> dict[str, float]:
-    """Accuracy, F1 and (for two classes) ROC-AUC from Spark's evaluators."""
-    metrics = {
-        name: MulticlassClassificationEvaluator(labelCol=label, metricName=name).evaluate(scored)
-        for name in ("accuracy", "f1")
+def threshold_metrics(counts: dict[str, int]) -> dict[str, float]:
+    """Accuracy, and precision, recall and F1 of the positive class, from confusion counts."""
+    tp, fp, fn, tn = counts["tp"], counts["fp"], counts["fn"], counts["tn"]
+    precision = tp / (tp + fp) if tp + fp else 0.0
+    recall = tp / (tp + fn) if tp + fn else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {"accuracy": (tp + tn) / max(tp + fp + fn + tn, 1), "precision": precision, "recall": recall, "f1": f1}
+
+
+def exact_metrics(scored: DataFrame, label: str) -> dict[str, float]:
+    """ROC-AUC, PR-AUC and log loss of the positive-class probability over every row."""
+    with_score = scored.select(F.col(label).cast("double").alias(label), positive_probability(scored).alias(SCORE))
+    auc = {
+        name: BinaryClassificationEvaluator(labelCol=label, rawPredictionCol=SCORE,
+                                            metricName=SPARK_METRICS["classification"][name][1]).evaluate(with_score)
+        for name in ("roc_auc", "pr_auc")
     }
-    if "rawPrediction" in scored.columns:
-        metrics["roc_auc"] = BinaryClassificationEvaluator(
-            labelCol=label, rawPredictionCol="rawPrediction", metricName="areaUnderROC"
-        ).evaluate(scored)
-    return metrics
-
-
-def evaluate(scored: DataFrame, task: str, label: str) -> dict[str, float]:
-    if task == "regression":
-        return regression_metrics(scored, label)
-    return classification_metrics(scored, label)
+    p = F.least(F.greatest(F.col(SCORE), F.lit(EPSILON)), F.lit(1 - EPSILON))
+    loss = with_score.agg(F.avg(-(F.col(label) * F.log(p) + (1 - F.col(label)) * F.log(1 - p)))).first()[0]
+    return {**auc, "log_loss": float(loss)}
 
 
 def binary_metrics(scored: DataFrame, label: str, threshold: float = 0.5) -> dict[str, float]:
@@ -65,6 +121,18 @@ def binary_metrics(scored: DataFrame, label: str, threshold: float = 0.5) -> dic
     baseline and gate figure uses."""
     counts = confusion(score_histogram(scored, label), threshold)
     return {**exact_metrics(scored, label), **threshold_metrics(counts)}
+
+
+def classification_metrics(scored: DataFrame, label: str) -> dict[str, float]:
+    """Spark's accuracy and F1 of the `prediction` column and (with `rawPrediction`) ROC-AUC."""
+    names = ["accuracy", "f1", *(["roc_auc"] if RAW_PREDICTION in scored.columns else [])]
+    return {name: build_evaluator("classification", name, label).evaluate(scored) for name in names}
+
+
+def evaluate(scored: DataFrame, task: str, label: str) -> dict[str, float]:
+    if task == "regression":
+        return regression_metrics(scored, label)
+    return classification_metrics(scored, label)
 
 
 def baseline_prediction(train: DataFrame, task: str, label: str) -> float:
@@ -84,5 +152,5 @@ def baseline_metrics(train: DataFrame, test: DataFrame, task: str, label: str) -
         constant = baseline_prediction(train, task, label)
         return regression_metrics(test.withColumn(PREDICTION, F.lit(constant).cast("double")), label)
     rate = float(train.agg(F.avg(F.col(label).cast("double"))).first()[0])
-    scored = test.withColumn("probability", array_to_vector(F.array(F.lit(1.0 - rate), F.lit(rate))))
+    scored = test.withColumn(PROBABILITY, array_to_vector(F.array(F.lit(1.0 - rate), F.lit(rate))))
     return binary_metrics(scored, label)

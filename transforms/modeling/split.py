@@ -1,25 +1,39 @@
-"""Deterministic train/test assignment."""
+"""Deterministic train/test assignment, and the names every module uses for it."""
 
 from __future__ import annotations
 
-from pyspark.sql import DataFrame
+from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
+# The column that holds a row's split, and its two values.
+SPLIT_COLUMN = "split"
 TRAIN, TEST = "train", "test"
+# A fraction of rows is taken as the rows whose key hashes into that share of these buckets.
+HASH_BUCKETS = 10_000
 
 
-def assign_split(df: DataFrame, key: list[str], test_fraction: float, seed: int, column: str = "split") -> DataFrame:
+def hashed_sample(key: list[str], seed: int, fraction: float) -> Column:
+    """True for about `fraction` of rows, chosen by a hash of the key and `seed`.
+
+    Hashing the key (not drawing random numbers) picks the same rows across reruns,
+    partitionings and appended data.
+    """
+    bucket = F.pmod(F.xxhash64(*[F.col(c) for c in key], F.lit(seed)), F.lit(HASH_BUCKETS))
+    return bucket < int(fraction * HASH_BUCKETS)
+
+
+def assign_split(df: DataFrame, key: list[str], test_fraction: float, seed: int,
+                 column: str = SPLIT_COLUMN) -> DataFrame:
     """Add `column` = 'test' for about `test_fraction` of rows, chosen by a hash of the key.
 
-    Hashing the key (not drawing random numbers) keeps a row in the same split across reruns,
-    partitionings and appended data, so a test row never leaks into a later training set.
+    A row stays in the same split across reruns and appended data, so a test row never leaks
+    into a later training set.
     """
-    bucket = F.pmod(F.xxhash64(*[F.col(c) for c in key], F.lit(seed)), F.lit(10_000))
-    return df.withColumn(column, F.when(bucket < int(test_fraction * 10_000), TEST).otherwise(TRAIN))
+    return df.withColumn(column, F.when(hashed_sample(key, seed, test_fraction), TEST).otherwise(TRAIN))
 
 
-def split_from_table(df: DataFrame, splits: DataFrame, on: list[str], split_column: str = "split",
-                     column: str = "split") -> DataFrame:
+def split_from_table(df: DataFrame, splits: DataFrame, on: list[str], split_column: str = SPLIT_COLUMN,
+                     column: str = SPLIT_COLUMN) -> DataFrame:
     """Add `column` from a table that assigns rows to 'train' / 'test' (e.g. a reference split).
 
     Joined on `on`; a join value the table assigns to both splits (e.g. a name two passengers
@@ -43,7 +57,7 @@ def split_from_table(df: DataFrame, splits: DataFrame, on: list[str], split_colu
 
 def configured_split(df: DataFrame, key: list[str], test_fraction: float, seed: int,
                      splits: DataFrame | None = None, join_on: list[str] | None = None,
-                     split_column: str = "split") -> DataFrame:
+                     split_column: str = SPLIT_COLUMN) -> DataFrame:
     """Add `split` as the features job assigns it: from a split table when there is one, else by key hash."""
     if splits is not None:
         return split_from_table(df, splits, join_on or key, split_column)

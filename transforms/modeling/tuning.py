@@ -20,12 +20,7 @@ import numpy as np
 from pyspark import inheritable_thread_target
 from pyspark.ml import Model, Pipeline, PipelineModel
 from pyspark.ml.base import Estimator, Transformer
-from pyspark.ml.evaluation import (
-    BinaryClassificationEvaluator,
-    Evaluator,
-    MulticlassClassificationEvaluator,
-    RegressionEvaluator,
-)
+from pyspark.ml.evaluation import Evaluator
 from pyspark.ml.param import Param
 
 # Spark's own task for fitting one training set with many parameter maps in parallel threads
@@ -35,15 +30,14 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 from transforms.modeling.candidates import Candidate
-from transforms.modeling.classification import ScoreBin, merge_histograms, score_histogram
 
-LOWER_IS_BETTER = frozenset({"mse", "rmse", "mae", "mape", "log_loss"})
-DEFAULT_METRIC = {"regression": "rmse", "classification": "roc_auc"}
-_REGRESSION = {"rmse": "rmse", "mse": "mse", "mae": "mae", "r2": "r2"}
-_BINARY = {"roc_auc": "areaUnderROC", "pr_auc": "areaUnderPR"}
-_MULTICLASS = {"accuracy": "accuracy", "f1": "f1", "log_loss": "logLoss"}
+# Their home is `metrics` and `split`; jobs/train.py, jobs/promote.py and bench/bench_tuning.py
+# still import them from here.
+from transforms.modeling.metrics import DEFAULT_METRIC, build_evaluator, higher_is_better  # noqa: F401
+from transforms.modeling.scores import ScoreBin, merge_histograms, score_histogram
+from transforms.modeling.split import HASH_BUCKETS, hashed_sample  # noqa: F401
+
 FOLD_COLUMN = "_fold"
-HASH_BUCKETS = 10_000
 PipelineStage = Estimator | Transformer
 
 
@@ -62,8 +56,7 @@ def with_holdout(rows: DataFrame, key: list[str], train_ratio: float, seed: int)
 
     Read as one fold (validate on fold 0, train on the others), it is the same loop as k-fold CV.
     """
-    bucket = F.pmod(F.xxhash64(*[F.col(c) for c in key], F.lit(seed)), F.lit(HASH_BUCKETS))
-    return rows.withColumn(FOLD_COLUMN, (bucket < int(train_ratio * HASH_BUCKETS)).cast("int"))
+    return rows.withColumn(FOLD_COLUMN, hashed_sample(key, seed, train_ratio).cast("int"))
 
 
 def assign_folds(rows: DataFrame, key: list[str], method: str, folds: int, train_ratio: float,
@@ -89,23 +82,6 @@ def stable_layout(rows: DataFrame, key: list[str], partitions: int) -> DataFrame
     order (which follow how the table happened to be written) must not reach them.
     """
     return rows.repartition(partitions, *key).sortWithinPartitions(*key)
-
-
-def higher_is_better(metric: str) -> bool:
-    return metric not in LOWER_IS_BETTER
-
-
-def build_evaluator(task: str, metric: str, label: str) -> Evaluator:
-    """Spark's evaluator of `metric` (our names, as in the metrics tables) on the label's scale."""
-    if task == "regression" and metric in _REGRESSION:
-        return RegressionEvaluator(labelCol=label, predictionCol="prediction", metricName=_REGRESSION[metric])
-    if task == "classification" and metric in _BINARY:
-        return BinaryClassificationEvaluator(labelCol=label, rawPredictionCol="rawPrediction",
-                                             metricName=_BINARY[metric])
-    if task == "classification" and metric in _MULTICLASS:
-        return MulticlassClassificationEvaluator(labelCol=label, metricName=_MULTICLASS[metric])
-    known = _REGRESSION if task == "regression" else {**_BINARY, **_MULTICLASS}
-    raise ValueError(f"cannot tune a {task} model on {metric!r}; known: {', '.join(known)}")
 
 
 def reads_label(stage: PipelineStage) -> bool:

@@ -15,8 +15,9 @@ REPORTED_QUANTILES: tuple[tuple[str, float], ...] = (
 class ProfileSettings:
     """What a profile computes and how exactly.
 
-    `quantile_accuracy` is Spark's `percentile_approx` accuracy: a reported quantile at
-    probability p is a value whose rank lies within ``n / quantile_accuracy`` of ``p * n``.
+    `quantile_accuracy` is Spark's `percentile_approx` accuracy (by default Spark's own
+    default, which the selectors' bins use too): a reported quantile at probability p is a
+    value whose rank lies within ``n / quantile_accuracy`` of ``p * n``.
     `distinct_rsd` is the relative standard deviation allowed to `approx_count_distinct`, which
     counts the distinct values of numeric and temporal columns (categories are counted exactly).
     `rare_threshold` is the share of non-null rows under which a category is a rare level.

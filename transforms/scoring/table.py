@@ -6,13 +6,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from pyspark.ml.functions import vector_to_array
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
+# The table's probability column has the name of the model's: monitoring compares the two.
+from transforms.modeling.scores import PROBABILITY, positive_probability
+
 SCORING_DATE = "scoring_date"
 BATCH_ID = "batch_id"
-PROBABILITY = "probability"
 SCORED_AT = "scored_at"
 
 
@@ -102,13 +103,6 @@ def skipping_columns(key: Sequence[str]) -> list[str]:
     cost about a tenth of the scoring write's CPU time (bench/RESULTS.md, scoring).
     """
     return [*key, BATCH_ID, SCORED_AT]
-
-
-def positive_probability(scored: DataFrame, column: str = PROBABILITY) -> Column:
-    """Probability of class 1 from Spark ML's probability vector, or a plain numeric column."""
-    if scored.schema[column].dataType.typeName() in ("double", "float"):
-        return F.col(column).cast("double")
-    return vector_to_array(F.col(column))[1]
 
 
 def latest_prediction_sql(predictions: str, key: Sequence[str]) -> str:

@@ -25,6 +25,8 @@ from pyspark.ml.util import DefaultParamsReadable, DefaultParamsWritable
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
+from transforms.modeling.statistics import vector_slot_names
+
 KEPT, DROPPED = "kept", "dropped"
 
 
@@ -86,15 +88,8 @@ def feature_names(df: DataFrame, column: str) -> list[str]:
     """
     if column not in df.columns:
         raise SelectionError(f"no column {column!r} to select features from; columns: {df.columns}")
-    attributes = df.schema[column].metadata.get("ml_attr", {})
-    size = attributes.get("num_attrs")
-    named: dict[int, str] = {}
-    for group in attributes.get("attrs", {}).values():
-        for attribute in group:
-            named[attribute["idx"]] = attribute.get("name")
-    if size is None:
-        size = max(named) + 1 if named else _vector_size(df, column)
-    names = [named.get(i) or f"{column}_{i}" for i in range(size)]
+    unnamed = f"{column}_"
+    names = vector_slot_names(df, column, unnamed) or [f"{unnamed}{i}" for i in range(_vector_size(df, column))]
     if len(set(names)) != len(names):
         raise SelectionError(f"vector {column!r} has repeated slot names; selectors report by name")
     return names

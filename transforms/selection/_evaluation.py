@@ -11,22 +11,19 @@ from collections.abc import Sequence
 
 from pyspark.ml import Estimator, Model
 from pyspark.ml.classification import LogisticRegression, RandomForestClassifier
-from pyspark.ml.evaluation import (
-    BinaryClassificationEvaluator,
-    Evaluator,
-    MulticlassClassificationEvaluator,
-    RegressionEvaluator,
-)
+from pyspark.ml.evaluation import Evaluator
 from pyspark.ml.param import Param, Params, TypeConverters
 from pyspark.ml.param.shared import HasLabelCol, HasSeed
 from pyspark.ml.regression import LinearRegression, RandomForestRegressor
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
+from transforms.modeling.metrics import build_evaluator, higher_is_better, metric_of_spark_name
 from transforms.selection._base import SelectionError, slice_vector
 
 FOLD = "_fold"
 SUBSET = "_subset"
+# The metrics a selector may score with, by Spark's names (as `metric` takes them).
 METRICS = {
     "regression": ("r2", "rmse", "mae"),
     "classification": ("areaUnderROC", "accuracy", "f1"),
@@ -95,7 +92,7 @@ class Performance:
 
     @property
     def larger_is_better(self) -> bool:
-        return self.metric not in ("rmse", "mae")
+        return higher_is_better(metric_of_spark_name(self.task, self.metric))
 
     def gain(self, new: float, old: float) -> float:
         """How much better `new` is than `old` (negative: worse), whatever the metric's direction."""
@@ -111,11 +108,7 @@ class Performance:
         return forest(numTrees=30, maxDepth=6, seed=self.seed, **common)
 
     def evaluator(self) -> Evaluator:
-        if self.task == "regression":
-            return RegressionEvaluator(labelCol=self.label_col, metricName=self.metric)
-        if self.metric == "areaUnderROC":
-            return BinaryClassificationEvaluator(labelCol=self.label_col, metricName=self.metric)
-        return MulticlassClassificationEvaluator(labelCol=self.label_col, metricName=self.metric)
+        return build_evaluator(self.task, metric_of_spark_name(self.task, self.metric), self.label_col)
 
     def with_folds(self, dataset: DataFrame) -> DataFrame:
         """`dataset`'s label and features with a fold number, cached: every fit re-reads it."""

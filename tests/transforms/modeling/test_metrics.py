@@ -1,8 +1,22 @@
 from __future__ import annotations
 
 import pytest
+from pyspark.ml.evaluation import MulticlassClassificationEvaluator
+from pyspark.ml.functions import array_to_vector
+from pyspark.sql import functions as F
 
-from transforms.modeling.metrics import baseline_metrics, baseline_prediction, regression_metrics
+from transforms.modeling.metrics import (
+    SPARK_METRICS,
+    baseline_metrics,
+    baseline_prediction,
+    binary_metrics,
+    build_evaluator,
+    classification_metrics,
+    higher_is_better,
+    metric_of_spark_name,
+    regression_metrics,
+)
+from transforms.modeling.scores import PROBABILITY, RAW_PREDICTION
 
 
 def test_regression_metrics_by_hand(spark) -> None:
@@ -34,3 +48,53 @@ def test_classification_baseline_has_chance_auc(spark) -> None:
     metrics = baseline_metrics(train, test, "classification", "y")
     assert metrics["accuracy"] == pytest.approx(0.5)
     assert metrics["roc_auc"] == pytest.approx(0.5)
+
+
+# Eight rows scored by hand: at the 0.5 threshold tp 3, fp 1, fn 1, tn 3.
+SCORED = [(1.0, 0.9), (1.0, 0.8), (1.0, 0.6), (1.0, 0.3), (0.0, 0.7), (0.0, 0.4), (0.0, 0.2), (0.0, 0.1)]
+
+
+@pytest.fixture(scope="module")
+def scored(spark):
+    frame = spark.createDataFrame(SCORED, "y double, p double")
+    margin = F.log(F.col("p") / (1 - F.col("p")))
+    return frame.select(
+        "y",
+        array_to_vector(F.array(1 - F.col("p"), F.col("p"))).alias(PROBABILITY),
+        array_to_vector(F.array(-margin, margin)).alias(RAW_PREDICTION),
+        (F.col("p") >= 0.5).cast("double").alias("prediction"),
+    )
+
+
+def test_histogram_f1_is_sparks_f1_of_the_positive_class(scored) -> None:
+    # Our F1 (from the histogram's confusion counts) against Spark's own at the same cut-off.
+    metrics = binary_metrics(scored, "y", threshold=0.5)
+    spark_f1 = MulticlassClassificationEvaluator(labelCol="y", metricName="fMeasureByLabel", metricLabel=1.0)
+    assert metrics["f1"] == pytest.approx(0.75)
+    assert metrics["f1"] == pytest.approx(spark_f1.evaluate(scored))
+    assert metrics["accuracy"] == pytest.approx(classification_metrics(scored, "y")["accuracy"])
+
+
+def test_auc_of_the_probability_is_tunings_auc_of_the_margin(scored) -> None:
+    # The test metrics rank by probability, tuning's evaluator by rawPrediction: the same order.
+    exact = binary_metrics(scored, "y")
+    assert exact["roc_auc"] == pytest.approx(13 / 16)
+    assert exact["roc_auc"] == pytest.approx(build_evaluator("classification", "roc_auc", "y").evaluate(scored))
+    assert exact["pr_auc"] == pytest.approx(build_evaluator("classification", "pr_auc", "y").evaluate(scored))
+
+
+@pytest.mark.parametrize(("task", "metric"), [(t, m) for t, names in SPARK_METRICS.items() for m in names])
+def test_direction_of_each_metric_is_sparks(task, metric, spark) -> None:
+    assert higher_is_better(metric) == build_evaluator(task, metric, "y").isLargerBetter()
+
+
+def test_selectors_name_metrics_as_spark_does() -> None:
+    assert metric_of_spark_name("classification", "areaUnderROC") == "roc_auc"
+    assert metric_of_spark_name("regression", "rmse") == "rmse"
+    with pytest.raises(ValueError, match="areaUnderROC"):
+        metric_of_spark_name("regression", "areaUnderROC")
+
+
+def test_unknown_metric_is_one_line_naming_the_known_ones() -> None:
+    with pytest.raises(ValueError, match=r"cannot tune a regression model on 'auc'; known: rmse, mse, mae, r2"):
+        build_evaluator("regression", "auc", "y")

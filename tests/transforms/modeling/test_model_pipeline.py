@@ -15,12 +15,11 @@ from pyspark.sql import functions as F
 from transforms.features.pipeline import FEATURES_COLUMN, Step, build_feature_pipeline
 from transforms.modeling.candidates import build_candidate
 from transforms.modeling.labels import LabelError, LabelMapping, apply_label, check_labels
-from transforms.modeling.metrics import baseline_metrics
+from transforms.modeling.metrics import baseline_metrics, build_evaluator
 from transforms.modeling.statistics import vector_slot_names
 from transforms.modeling.tuning import (
     FOLD_COLUMN,
     Preprocessing,
-    build_evaluator,
     stable_layout,
     tune_pipeline,
     with_folds,

@@ -5,14 +5,9 @@ from __future__ import annotations
 import pytest
 
 from transforms.modeling.business import ValueMatrix, best_threshold, policy_values
-from transforms.modeling.classification import (
-    ScoreBin,
-    calibration,
-    confusion,
-    curves,
-    lift_by_decile,
-    threshold_metrics,
-)
+from transforms.modeling.classification import calibration, curves, lift_by_decile
+from transforms.modeling.metrics import threshold_metrics
+from transforms.modeling.scores import ScoreBin, confusion
 
 # 10 rows: scores 0.9 (3 positives), 0.7 (1 positive, 1 negative), 0.2 (5 negatives).
 HISTOGRAM = [ScoreBin(0.9, 3, 0, 2.7), ScoreBin(0.7, 1, 1, 1.4), ScoreBin(0.2, 0, 5, 1.0)]

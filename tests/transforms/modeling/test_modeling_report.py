@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-from transforms.modeling.classification import (
-    ScoreBin,
-    calibration,
-    confusion,
-    curves,
-    lift_by_decile,
-)
+from transforms.modeling.classification import calibration, curves, lift_by_decile
 from transforms.modeling.report import Assessment, render_assessment
+from transforms.modeling.scores import ScoreBin, confusion
 
 COMPARISON = [{"candidate": "lasso", "params": "{'regParam': 0.1}", "mean": 3.0, "std": 0.2, "best": False},
               {"candidate": "lasso", "params": "{'regParam': 0.0}", "mean": 2.0, "std": 0.1, "best": True}]

@@ -12,11 +12,11 @@ from pyspark.sql import functions as F
 from transforms.modeling.candidates import FIT_LABEL, build_candidate
 from transforms.modeling.classification import classification_statistics
 from transforms.modeling.estimators import ModelConfigError
+from transforms.modeling.metrics import build_evaluator
 from transforms.modeling.target import InverseLogPrediction, transformed_label
 from transforms.modeling.tuning import (
     Preprocessing,
     assign_folds,
-    build_evaluator,
     fold_count,
     stable_layout,
     tune_pipeline,

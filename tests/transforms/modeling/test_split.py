@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from pyspark.sql import functions as F
 
-from transforms.modeling.split import TEST, TRAIN, assign_split
+from transforms.modeling.split import SPLIT_COLUMN, TEST, TRAIN, assign_split
+from transforms.modeling.tuning import FOLD_COLUMN, with_holdout
 
 
 def test_split_is_deterministic_and_close_to_fraction(spark) -> None:
@@ -26,3 +27,13 @@ def test_seed_changes_the_split(spark) -> None:
     a = assign_split(df, ["key"], 0.5, seed=1)
     b = assign_split(df, ["key"], 0.5, seed=2)
     assert a.exceptAll(b).count() > 300
+
+
+def test_holdout_and_split_take_the_same_hashed_rows(spark) -> None:
+    # Both draw "a fraction of rows by key hash" from hashed_sample: same key, seed and fraction,
+    # same rows.
+    df = spark.range(500).withColumnRenamed("id", "key")
+    test = assign_split(df, ["key"], 0.3, seed=5).where(F.col(SPLIT_COLUMN) == TEST).select("key")
+    held = with_holdout(df, ["key"], 0.3, seed=5).where(F.col(FOLD_COLUMN) == 1).select("key")
+    assert sorted(test.collect()) == sorted(held.collect())
+    assert 100 < test.count() < 200
