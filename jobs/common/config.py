@@ -3,7 +3,8 @@
 A run's configuration is three files merged key by key, later ones winning:
 ``base.yml`` < ``env/<env>.yml`` < ``use_cases/<use case>.yml``, then ``--set key=value``
 overrides. Every key must be known: a typo or a missing value fails at start-up with the file
-that set it, the dotted key and what was expected, never half-way through a Spark job.
+that set it, the dotted key and what was expected, never half-way through a Spark job. So do
+the feature steps, selectors and candidates: they are built once, without data, at load.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from jobs.common import bounded_yaml
+from jobs.common.config_pipeline import pipeline_problems
 from jobs.common.config_types import (
     ColumnName,
     Folder,
@@ -492,6 +494,9 @@ def load_settings(
         settings = Settings.model_validate(merged)
     except ValidationError as error:
         raise ConfigError(_explain(error, origin, files)) from None
+    if problems := pipeline_problems(settings):
+        raise ConfigError("\n".join(["invalid configuration:", *(
+            f"  {_origin_of(p.key, origin, files)}: key '{'.'.join(p.key)}': {p.message}" for p in problems)]))
     return _resolve_local_paths(settings)
 
 
@@ -548,15 +553,20 @@ def _merge(
         origin[path] = source
 
 
+def _origin_of(loc: tuple[str, ...], origin: dict[tuple[str, ...], str], files: list[Path]) -> str:
+    """The file (or --set) that set the key `loc` or the nearest mapping holding it."""
+    return next(
+        (origin[loc[:i]] for i in range(len(loc), 0, -1) if loc[:i] in origin),
+        " + ".join(str(f) for f in files),
+    )
+
+
 def _explain(error: ValidationError, origin: dict[tuple[str, ...], str], files: list[Path]) -> str:
     lines = ["invalid configuration:"]
     for problem in error.errors():
         loc = tuple(str(part) for part in problem["loc"])
         dotted = ".".join(loc)
-        where = next(
-            (origin[loc[:i]] for i in range(len(loc), 0, -1) if loc[:i] in origin),
-            " + ".join(str(f) for f in files),
-        )
+        where = _origin_of(loc, origin, files)
         if problem["type"] == "extra_forbidden":
             lines.append(f"  {where}: unknown key '{dotted}'")
         elif problem["type"] == "missing":

@@ -137,3 +137,39 @@ def test_override_values_go_through_the_same_limits() -> None:
 def test_bounded_loader_reads_what_safe_load_reads() -> None:
     text = "a: &x {b: 1, c: [1, 2.5, null, 'NA']}\nd:\n  <<: *x\n  b: 2\n"
     assert bounded_yaml.load(text) == yaml.safe_load(text)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "key", "reason"),
+    [
+        ("      params: {strategy: median}", "      params: {strategy: median, strategi: mean}",
+         "features.steps.1", "step 'impute_numeric': unknown parameter 'strategi'; valid: "),
+        ("    - stage: assemble", "    - stage: mean_encode\n      columns: [neighborhood]\n"
+         "      params: {unseen: encodee}\n    - stage: assemble",
+         "features.steps.3", "step 'mean_encode': unseen must be one of 'encode', 'ignore', 'raise', not 'encodee'"),
+        ("    - stage: assemble", "    - stage: teleport\n    - stage: assemble",
+         "features.steps.3", "unknown stage 'teleport'"),
+        ("      params: {selectionMode: fpr, selectionThreshold: 0.01}",
+         "      params: {selectionMode: foo, selectionThreshold: 0.01}",
+         "selection.steps.3", "selector 'univariate': selectionMode must be one of"),
+        ("      params: {tol: 0.995}", "      params: {tolerance: 0.995}",
+         "selection.steps.0", "selector 'constant': unknown parameter 'tolerance'"),
+        ("      params: {numTrees: 40, maxDepth: 10, seed: 42}", "      params: {numTrees: 40, maxDepht: 10, seed: 42}",
+         "model.candidates.1", "random_forest_regressor: unknown parameter 'maxDepht'"),
+        ("      grid: {regParam: [0.01, 100.0]}", "      grid: {regParam: [0.01, high]}",
+         "model.candidates.0", "linear_regression: parameter 'regParam'"),
+    ],
+)
+def test_a_bad_stage_parameter_stops_the_load_naming_file_and_step(
+    tmp_path: Path, old: str, new: str, key: str, reason: str
+) -> None:
+    text = house_sales_text()
+    assert old in text
+    message = _refused(conf_copy(tmp_path, text.replace(old, new, 1)))
+    assert f"mine.yml: key '{key}': {reason}" in message
+
+
+def test_a_bad_stage_parameter_from_an_override_names_the_override() -> None:
+    with pytest.raises(ConfigError, match=r"--set model.params: key 'model.params': linear_regression: unknown parameter"):
+        load_settings("house_sales", overrides=["model.candidates=[]", "model.algorithm=linear_regression",
+                                                "model.params={numTrees: 3}"])

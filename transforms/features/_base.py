@@ -2,8 +2,8 @@
 
 * :class:`HasColumnPairs` — ``inputCols`` with optional ``outputCols`` (default: transform in
   place, as feature-engine does).
-* :class:`FeatureEstimator`, :class:`FeatureModel`, :class:`FeatureTransformer` — keyword
-  constructors and default persistence; a model's learned state is a JSON ``learned`` Param,
+* :class:`FeatureEstimator`, :class:`FeatureModel`, :class:`FeatureTransformer` — pyspark's
+  ``@keyword_only`` constructors over ``setParams`` and default persistence; a model's learned state is a JSON ``learned`` Param,
   so ``DefaultParamsWriter`` saves it with the other Params and a ``PipelineModel`` saved by
   ``mlflow.spark`` loads back with only this package installed.
 * :func:`aggregate` and :func:`category_statistics` — compute the statistics of many columns in
@@ -26,6 +26,8 @@ from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
+from transforms.params import KeywordParams, ParamConfigError, bounded, one_of
+
 K = TypeVar("K")
 M = TypeVar("M", bound="FeatureModel")
 
@@ -46,6 +48,13 @@ class HasColumnPairs(HasInputCols, HasOutputCols):
         return list(zip(inputs, outputs, strict=True))
 
 
+class FeatureConfigError(ParamConfigError):
+    """A feature stage or step was given an unknown parameter, a refused value or an unknown column."""
+
+    # Where in the list given to ``build_steps`` the failing step stands, when it was built there.
+    step_index: int | None = None
+
+
 class HasRelativeError(Params):
     """Precision of the quantiles a stage learns."""
 
@@ -54,12 +63,18 @@ class HasRelativeError(Params):
         "relativeError",
         "quantile precision: 0 computes exact quantiles (linear interpolation, as pandas); "
         "a positive value uses the approximate, bounded-memory algorithm",
-        typeConverter=TypeConverters.toFloat,
+        typeConverter=bounded("relativeError", 0.0, 1.0, error=FeatureConfigError),
     )
 
     def __init__(self, *args: Any) -> None:
         super().__init__(*args)
         self._setDefault(relativeError=0.0)
+
+    def getRelativeError(self) -> float:
+        return self.getOrDefault(self.relativeError)
+
+
+UNSEEN_CHOICES = ("encode", "ignore", "raise")
 
 
 class HasUnseen(Params):
@@ -70,7 +85,7 @@ class HasUnseen(Params):
         "unseen",
         "category not seen in fit (or null): 'encode' gives the documented stand-in value, "
         "'ignore' gives null, 'raise' fails the query with the column and value",
-        typeConverter=TypeConverters.toString,
+        typeConverter=one_of("unseen", *UNSEEN_CHOICES, error=FeatureConfigError),
     )
 
     def __init__(self, *args: Any) -> None:
@@ -78,10 +93,7 @@ class HasUnseen(Params):
         self._setDefault(unseen="encode")
 
     def getUnseen(self) -> str:
-        value = self.getOrDefault(self.unseen)
-        if value not in ("encode", "ignore", "raise"):
-            raise ValueError(f"unseen must be 'encode', 'ignore' or 'raise', not {value!r}")
-        return value
+        return self.getOrDefault(self.unseen)
 
 
 class HasTarget(HasLabelCol):
@@ -97,33 +109,22 @@ class HasTarget(HasLabelCol):
         return F.col(label).cast("double")
 
 
-class _KeywordParams(Params):
-    def _set_keywords(self, params: Mapping[str, Any]) -> None:
-        for name in params:
-            if not self.hasParam(name):
-                valid = ", ".join(sorted(p.name for p in self.params))
-                raise TypeError(f"{type(self).__name__} has no param {name!r}; valid: {valid}")
-        self._set(**params)
+class _FeatureParams(KeywordParams, DefaultParamsReadable, DefaultParamsWritable):
+    """Keyword constructors (see :class:`transforms.params.KeywordParams`), default persistence."""
+
+    param_error = FeatureConfigError
 
 
-class FeatureTransformer(Transformer, _KeywordParams, DefaultParamsReadable, DefaultParamsWritable):
-    """A stateless stage: keyword Params in the constructor, default persistence."""
-
-    def __init__(self, **params: Any) -> None:
-        super().__init__()
-        self._set_keywords(params)
+class FeatureTransformer(Transformer, _FeatureParams):
+    """A stateless stage: a ``@keyword_only`` constructor per subclass, default persistence."""
 
 
-class FeatureModel(Model, _KeywordParams, DefaultParamsReadable, DefaultParamsWritable):
+class FeatureModel(Model, _FeatureParams):
     """A fitted stage whose learned state is the JSON ``learned`` Param."""
 
     learned: Param[str] = Param(
         Params._dummy(), "learned", "what fit learned, as JSON", typeConverter=TypeConverters.toString
     )
-
-    def __init__(self, **params: Any) -> None:
-        super().__init__()
-        self._set_keywords(params)
 
     def learned_state(self) -> dict[str, Any]:
         if not self.isDefined(self.learned):
@@ -131,15 +132,11 @@ class FeatureModel(Model, _KeywordParams, DefaultParamsReadable, DefaultParamsWr
         return json.loads(self.getOrDefault(self.learned))
 
 
-class FeatureEstimator(Estimator, _KeywordParams, DefaultParamsReadable, DefaultParamsWritable):
+class FeatureEstimator(Estimator, _FeatureParams):
     """An estimator whose ``fit`` returns a :class:`FeatureModel` carrying ``learned``."""
 
-    def __init__(self, **params: Any) -> None:
-        super().__init__()
-        self._set_keywords(params)
-
     def _model(self, model_class: type[M], learned: Mapping[str, Any]) -> M:
-        model = model_class(learned=json.dumps(learned))
+        model = model_class().setParams(learned=json.dumps(learned))
         return self._copyValues(model)
 
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from pyspark import keyword_only
 from pyspark.ml.param import Param, Params, TypeConverters
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
 from transforms.features._base import (
+    FeatureConfigError,
     FeatureEstimator,
     FeatureModel,
     FeatureTransformer,
@@ -18,6 +20,7 @@ from transforms.features._base import (
     finite,
     present,
 )
+from transforms.params import each_one_of, one_of
 
 DATE_PARTS: dict[str, Any] = {
     "year": F.year,
@@ -39,12 +42,15 @@ SECONDS_PER_UNIT = {"seconds": 1.0, "minutes": 60.0, "hours": 3600.0, "days": 86
 class _DatePartsParams(HasColumnPairs):
     parts: Param[list[str]] = Param(
         Params._dummy(), "parts", f"parts to extract, of: {', '.join(DATE_PARTS)}",
-        typeConverter=TypeConverters.toListString,
+        typeConverter=each_one_of("parts", list(DATE_PARTS), error=FeatureConfigError),
     )
 
     def __init__(self, *args: Any) -> None:
         super().__init__(*args)
         self._setDefault(parts=["year", "month", "day_of_week"])
+
+    def getParts(self) -> list[str]:
+        return self.getOrDefault(self.parts)
 
 
 class DatePartExtractor(FeatureTransformer, _DatePartsParams):
@@ -53,11 +59,16 @@ class DatePartExtractor(FeatureTransformer, _DatePartsParams):
     Nothing to learn. Nulls and unparseable strings give null parts. Inputs are kept.
     """
 
+    @keyword_only
+    def __init__(
+        self, *, inputCols: list[str] | None = None, outputCols: list[str] | None = None,
+        parts: list[str] | None = None,
+    ) -> None:
+        super().__init__()
+        self.setParams(**self._input_kwargs)
+
     def _transform(self, dataset: DataFrame) -> DataFrame:
-        parts = self.getOrDefault(self.parts)
-        unknown = sorted(set(parts) - set(DATE_PARTS))
-        if unknown:
-            raise ValueError(f"unknown date parts {unknown}; known: {', '.join(DATE_PARTS)}")
+        parts = self.getParts()
         return dataset.withColumns({
             f"{out}_{part}": DATE_PARTS[part](F.try_to_timestamp(F.col(src).cast("string")))
             for src, out in self.column_pairs() for part in parts
@@ -73,12 +84,18 @@ class _ElapsedParams(HasColumnPairs):
         Params._dummy(), "unit",
         "'number' for numeric columns (e.g. years as integers), else one of: "
         + ", ".join(SECONDS_PER_UNIT),
-        typeConverter=TypeConverters.toString,
+        typeConverter=one_of("unit", "number", *SECONDS_PER_UNIT, error=FeatureConfigError),
     )
 
     def __init__(self, *args: Any) -> None:
         super().__init__(*args)
         self._setDefault(unit="number")
+
+    def getReferenceCol(self) -> str:
+        return self.getOrDefault(self.referenceCol)
+
+    def getUnit(self) -> str:
+        return self.getOrDefault(self.unit)
 
 
 class ElapsedTime(FeatureTransformer, _ElapsedParams):
@@ -89,12 +106,18 @@ class ElapsedTime(FeatureTransformer, _ElapsedParams):
     Nothing to learn; a null on either side gives null.
     """
 
+    @keyword_only
+    def __init__(
+        self, *, inputCols: list[str] | None = None, outputCols: list[str] | None = None,
+        referenceCol: str | None = None, unit: str = "number",
+    ) -> None:
+        super().__init__()
+        self.setParams(**self._input_kwargs)
+
     def _difference(self, dataset: DataFrame, src: str, reference: str) -> Column:
-        unit = self.getOrDefault(self.unit)
+        unit = self.getUnit()
         if unit == "number":
             return F.col(reference).cast("double") - F.col(src).cast("double")
-        if unit not in SECONDS_PER_UNIT:
-            raise ValueError(f"unit must be 'number' or one of {', '.join(SECONDS_PER_UNIT)}")
         seconds = (F.unix_timestamp(F.col(reference).cast("timestamp"))
                    - F.unix_timestamp(F.col(src).cast("timestamp")))
         return seconds / SECONDS_PER_UNIT[unit]
@@ -102,7 +125,7 @@ class ElapsedTime(FeatureTransformer, _ElapsedParams):
     def _transform(self, dataset: DataFrame) -> DataFrame:
         if not self.isDefined(self.referenceCol):
             raise ValueError("ElapsedTime needs referenceCol")
-        reference = self.getOrDefault(self.referenceCol)
+        reference = self.getReferenceCol()
         return dataset.withColumns({
             out: self._difference(dataset, src, reference) for src, out in self.column_pairs()
         })
@@ -121,6 +144,12 @@ class _CyclicalParams(HasColumnPairs):
         super().__init__(*args)
         self._setDefault(maxValues=[], dropOriginal=False)
 
+    def getMaxValues(self) -> list[float]:
+        return self.getOrDefault(self.maxValues)
+
+    def getDropOriginal(self) -> bool:
+        return self.getOrDefault(self.dropOriginal)
+
 
 class CyclicalFeaturesModel(FeatureModel, _CyclicalParams):
     """Adds ``<output>_sin`` and ``<output>_cos``: sin/cos(2π·x / period)."""
@@ -132,7 +161,7 @@ class CyclicalFeaturesModel(FeatureModel, _CyclicalParams):
             angle = F.col(src).cast("double") * (2 * math.pi / periods[src])
             columns[f"{out}_sin"], columns[f"{out}_cos"] = F.sin(angle), F.cos(angle)
         result = dataset.withColumns(columns)
-        if self.getOrDefault(self.dropOriginal):
+        if self.getDropOriginal():
             result = result.drop(*[src for src, _ in self.column_pairs()])
         return result
 
@@ -144,9 +173,17 @@ class CyclicalFeatures(FeatureEstimator, _CyclicalParams):
     the periods; ``transform`` adds the sine and cosine columns.
     """
 
+    @keyword_only
+    def __init__(
+        self, *, inputCols: list[str] | None = None, outputCols: list[str] | None = None,
+        maxValues: list[float] | None = None, dropOriginal: bool = False,
+    ) -> None:
+        super().__init__()
+        self.setParams(**self._input_kwargs)
+
     def _fit(self, dataset: DataFrame) -> CyclicalFeaturesModel:
         columns = [src for src, _ in self.column_pairs()]
-        given = self.getOrDefault(self.maxValues)
+        given = self.getMaxValues()
         if given:
             if len(given) != len(columns):
                 raise ValueError("maxValues needs one period per input column")

@@ -11,11 +11,13 @@ import itertools
 import math
 from typing import Any
 
+from pyspark import keyword_only
 from pyspark.ml.param import Param, Params, TypeConverters
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
 from transforms.features._base import (
+    FeatureConfigError,
     FeatureEstimator,
     FeatureModel,
     FeatureTransformer,
@@ -26,6 +28,7 @@ from transforms.features._base import (
     present,
     quantile,
 )
+from transforms.params import bounded
 
 
 def bin_index(value: Column, edges: list[float]) -> Column:
@@ -54,18 +57,16 @@ class _BinsModel(FeatureModel, HasColumnPairs):
 
 class _BinsParams(HasColumnPairs):
     bins: Param[int] = Param(
-        Params._dummy(), "bins", "the number of intervals", typeConverter=TypeConverters.toInt
+        Params._dummy(), "bins", "the number of intervals (at least 2)",
+        typeConverter=bounded("bins", 2, integer=True, error=FeatureConfigError),
     )
 
     def __init__(self, *args: Any) -> None:
         super().__init__(*args)
         self._setDefault(bins=10)
 
-    def _bins(self) -> int:
-        bins = self.getOrDefault(self.bins)
-        if bins < 2:
-            raise ValueError(f"bins must be at least 2, not {bins}")
-        return bins
+    def getBins(self) -> int:
+        return self.getOrDefault(self.bins)
 
 
 def _open_ended(inner: list[float]) -> list[float]:
@@ -83,8 +84,16 @@ class EqualWidthDiscretiser(FeatureEstimator, _BinsParams):
     intervals of equal width (outer edges open).
     """
 
+    @keyword_only
+    def __init__(
+        self, *, inputCols: list[str] | None = None, outputCols: list[str] | None = None,
+        bins: int = 10,
+    ) -> None:
+        super().__init__()
+        self.setParams(**self._input_kwargs)
+
     def _fit(self, dataset: DataFrame) -> EqualWidthDiscretiserModel:
-        bins = self._bins()
+        bins = self.getBins()
         columns = [src for src, _ in self.column_pairs()]
         stats = aggregate(dataset, {
             (c, name): fn(present(dataset, c)) for c in columns for name, fn in (("min", F.min), ("max", F.max))
@@ -111,8 +120,16 @@ class EqualFrequencyDiscretiser(FeatureEstimator, _EqualFrequencyParams):
     edges are merged (fewer bins), as ``qcut(duplicates='drop')``.
     """
 
+    @keyword_only
+    def __init__(
+        self, *, inputCols: list[str] | None = None, outputCols: list[str] | None = None,
+        bins: int = 10, relativeError: float = 0.0,
+    ) -> None:
+        super().__init__()
+        self.setParams(**self._input_kwargs)
+
     def _fit(self, dataset: DataFrame) -> EqualFrequencyDiscretiserModel:
-        bins, error = self._bins(), self.getOrDefault(self.relativeError)
+        bins, error = self.getBins(), self.getRelativeError()
         columns = [src for src, _ in self.column_pairs()]
         stats = aggregate(dataset, {
             (c, i): quantile(present(dataset, c), i / bins, error) for c in columns for i in range(1, bins)
@@ -128,6 +145,9 @@ class _ArbitraryParams(HasColumnPairs):
         typeConverter=TypeConverters.toListFloat,
     )
 
+    def getBinEdges(self) -> list[float]:
+        return self.getOrDefault(self.binEdges)
+
 
 class ArbitraryDiscretiser(FeatureTransformer, _ArbitraryParams):
     """Bins given in config (nothing to learn); values outside the edges give null.
@@ -135,10 +155,18 @@ class ArbitraryDiscretiser(FeatureTransformer, _ArbitraryParams):
     Use ``-inf``/``inf`` as the outer edges to catch every value.
     """
 
+    @keyword_only
+    def __init__(
+        self, *, inputCols: list[str] | None = None, outputCols: list[str] | None = None,
+        binEdges: list[float] | None = None,
+    ) -> None:
+        super().__init__()
+        self.setParams(**self._input_kwargs)
+
     def _transform(self, dataset: DataFrame) -> DataFrame:
         if not self.isDefined(self.binEdges):
             raise ValueError("ArbitraryDiscretiser needs binEdges")
-        edges = self.getOrDefault(self.binEdges)
+        edges = self.getBinEdges()
         if len(edges) < 2 or any(b <= a for a, b in itertools.pairwise(edges)):
             raise ValueError(f"binEdges must be at least two increasing numbers, not {edges}")
         return dataset.withColumns({

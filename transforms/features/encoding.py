@@ -15,12 +15,14 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from pyspark import keyword_only
 from pyspark.ml.param import Param, Params, TypeConverters
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
 from transforms.features._base import (
     CategoryStats,
+    FeatureConfigError,
     FeatureEstimator,
     FeatureModel,
     HasColumnPairs,
@@ -29,6 +31,7 @@ from transforms.features._base import (
     category_statistics,
     lookup,
 )
+from transforms.params import bounded, one_of
 
 RARE_LABEL = "Rare"
 
@@ -70,7 +73,7 @@ def _seen(stats: list[CategoryStats]) -> list[CategoryStats]:
 class _RareLabelParams(HasColumnPairs):
     tol: Param[float] = Param(
         Params._dummy(), "tol", "minimum share of rows for a category to be kept",
-        typeConverter=TypeConverters.toFloat,
+        typeConverter=bounded("tol", 0.0, 1.0, error=FeatureConfigError),
     )
     nCategories: Param[int] = Param(
         Params._dummy(), "nCategories",
@@ -90,6 +93,18 @@ class _RareLabelParams(HasColumnPairs):
         super().__init__(*args)
         self._setDefault(tol=0.05, nCategories=10, maxNCategories=0, replaceWith=RARE_LABEL)
 
+    def getTol(self) -> float:
+        return self.getOrDefault(self.tol)
+
+    def getNCategories(self) -> int:
+        return self.getOrDefault(self.nCategories)
+
+    def getMaxNCategories(self) -> int:
+        return self.getOrDefault(self.maxNCategories)
+
+    def getReplaceWith(self) -> str:
+        return self.getOrDefault(self.replaceWith)
+
 
 class RareLabelEncoderModel(FeatureModel, _RareLabelParams):
     """Keeps the learned frequent categories; every other value (also unseen ones) becomes
@@ -97,7 +112,7 @@ class RareLabelEncoderModel(FeatureModel, _RareLabelParams):
 
     def _transform(self, dataset: DataFrame) -> DataFrame:
         frequent = self.learned_state()["frequent"]
-        rare = F.lit(self.getOrDefault(self.replaceWith))
+        rare = F.lit(self.getReplaceWith())
         columns = {}
         for src, out in self.column_pairs():
             value = F.col(src).cast("string")
@@ -113,9 +128,16 @@ class RareLabelEncoder(FeatureEstimator, _RareLabelParams):
     ``nCategories`` distinct values (null counted) keep all their categories.
     """
 
+    @keyword_only
+    def __init__(
+        self, *, inputCols: list[str] | None = None, outputCols: list[str] | None = None,
+        tol: float = 0.05, nCategories: int = 10, maxNCategories: int = 0, replaceWith: str = RARE_LABEL,
+    ) -> None:
+        super().__init__()
+        self.setParams(**self._input_kwargs)
+
     def _fit(self, dataset: DataFrame) -> RareLabelEncoderModel:
-        tol, limit = self.getOrDefault(self.tol), self.getOrDefault(self.maxNCategories)
-        few = self.getOrDefault(self.nCategories)
+        tol, limit, few = self.getTol(), self.getMaxNCategories(), self.getNCategories()
         frequent: dict[str, list[str]] = {}
         for column, stats in category_statistics(dataset, [s for s, _ in self.column_pairs()]).items():
             seen = _seen(stats)
@@ -133,12 +155,15 @@ class _OrdinalParams(HasColumnPairs, HasUnseen, HasTarget):
         Params._dummy(), "encodingMethod",
         "'ordered': codes follow the label's mean per category (ascending); "
         "'arbitrary': codes follow the categories' alphabetical order (no label needed)",
-        typeConverter=TypeConverters.toString,
+        typeConverter=one_of("encodingMethod", "ordered", "arbitrary", error=FeatureConfigError),
     )
 
     def __init__(self, *args: Any) -> None:
         super().__init__(*args)
         self._setDefault(encodingMethod="ordered", labelCol="label")
+
+    def getEncodingMethod(self) -> str:
+        return self.getOrDefault(self.encodingMethod)
 
 
 class OrdinalEncoderModel(_MappingModel, _OrdinalParams):
@@ -154,11 +179,16 @@ class OrdinalEncoder(FeatureEstimator, _OrdinalParams):
     (``'ordered'``; ties by category) or alphabetically (``'arbitrary'``). Nulls get no code.
     """
 
+    @keyword_only
+    def __init__(
+        self, *, inputCols: list[str] | None = None, outputCols: list[str] | None = None,
+        labelCol: str = "label", encodingMethod: str = "ordered", unseen: str = "encode",
+    ) -> None:
+        super().__init__()
+        self.setParams(**self._input_kwargs)
+
     def _fit(self, dataset: DataFrame) -> OrdinalEncoderModel:
-        method = self.getOrDefault(self.encodingMethod)
-        if method not in ("ordered", "arbitrary"):
-            raise ValueError(f"encodingMethod must be 'ordered' or 'arbitrary', not {method!r}")
-        label = self._label(dataset) if method == "ordered" else None
+        label = self._label(dataset) if self.getEncodingMethod() == "ordered" else None
         mapping = {}
         for column, stats in category_statistics(dataset, [s for s, _ in self.column_pairs()], label).items():
             seen = _seen(stats)
@@ -171,12 +201,15 @@ class _CountFrequencyParams(HasColumnPairs, HasUnseen):
     encodingMethod: Param[str] = Param(
         Params._dummy(), "encodingMethod",
         "'count' (rows per category) or 'frequency' (share of non-null rows)",
-        typeConverter=TypeConverters.toString,
+        typeConverter=one_of("encodingMethod", "count", "frequency", error=FeatureConfigError),
     )
 
     def __init__(self, *args: Any) -> None:
         super().__init__(*args)
         self._setDefault(encodingMethod="count")
+
+    def getEncodingMethod(self) -> str:
+        return self.getOrDefault(self.encodingMethod)
 
 
 class CountFrequencyEncoderModel(_MappingModel, _CountFrequencyParams):
@@ -189,10 +222,16 @@ class CountFrequencyEncoder(FeatureEstimator, _CountFrequencyParams):
     ``fit`` learns each category's number of rows, or its share of the non-null rows.
     """
 
+    @keyword_only
+    def __init__(
+        self, *, inputCols: list[str] | None = None, outputCols: list[str] | None = None,
+        encodingMethod: str = "count", unseen: str = "encode",
+    ) -> None:
+        super().__init__()
+        self.setParams(**self._input_kwargs)
+
     def _fit(self, dataset: DataFrame) -> CountFrequencyEncoderModel:
-        method = self.getOrDefault(self.encodingMethod)
-        if method not in ("count", "frequency"):
-            raise ValueError(f"encodingMethod must be 'count' or 'frequency', not {method!r}")
+        method = self.getEncodingMethod()
         mapping = {}
         for column, stats in category_statistics(dataset, [s for s, _ in self.column_pairs()]).items():
             seen = _seen(stats)
@@ -213,6 +252,9 @@ class _MeanEncoderParams(HasColumnPairs, HasUnseen, HasTarget):
         super().__init__(*args)
         self._setDefault(smoothing=0.0, labelCol="label")
 
+    def getSmoothing(self) -> float:
+        return self.getOrDefault(self.smoothing)
+
 
 class MeanEncoderModel(_MappingModel, _MeanEncoderParams):
     """Replaces categories by their learned smoothed label mean; unseen: the overall mean."""
@@ -231,8 +273,16 @@ class MeanEncoder(FeatureEstimator, _MeanEncoderParams):
     Spark's needs a StringIndexer first.
     """
 
+    @keyword_only
+    def __init__(
+        self, *, inputCols: list[str] | None = None, outputCols: list[str] | None = None,
+        labelCol: str = "label", smoothing: float = 0.0, unseen: str = "encode",
+    ) -> None:
+        super().__init__()
+        self.setParams(**self._input_kwargs)
+
     def _fit(self, dataset: DataFrame) -> MeanEncoderModel:
-        smoothing = self.getOrDefault(self.smoothing)
+        smoothing = self.getSmoothing()
         stats = category_statistics(dataset, [s for s, _ in self.column_pairs()], self._label(dataset))
         first = next(iter(stats.values()))
         rows = sum(s.count for s in first)
@@ -265,6 +315,14 @@ class WoEEncoder(FeatureEstimator, _WoEParams):
     ``fit`` learns ``ln(P(category | label=1) / P(category | label=0))`` per category; it
     fails clearly when the label is not binary or a category holds only one class.
     """
+
+    @keyword_only
+    def __init__(
+        self, *, inputCols: list[str] | None = None, outputCols: list[str] | None = None,
+        labelCol: str = "label", unseen: str = "encode",
+    ) -> None:
+        super().__init__()
+        self.setParams(**self._input_kwargs)
 
     def _fit(self, dataset: DataFrame) -> WoEEncoderModel:
         stats = category_statistics(dataset, [s for s, _ in self.column_pairs()], self._label(dataset))
@@ -300,6 +358,12 @@ class _OneHotParams(HasColumnPairs, HasUnseen):
     def __init__(self, *args: Any) -> None:
         super().__init__(*args)
         self._setDefault(dropLast=False, topCategories=0)
+
+    def getDropLast(self) -> bool:
+        return self.getOrDefault(self.dropLast)
+
+    def getTopCategories(self) -> int:
+        return self.getOrDefault(self.topCategories)
 
 
 class OneHotEncoderModel(FeatureModel, _OneHotParams):
@@ -337,8 +401,16 @@ class OneHotEncoder(FeatureEstimator, _OneHotParams):
     categories; this one gives named columns that scalers and selectors can address.
     """
 
+    @keyword_only
+    def __init__(
+        self, *, inputCols: list[str] | None = None, outputCols: list[str] | None = None,
+        dropLast: bool = False, topCategories: int = 0, unseen: str = "encode",
+    ) -> None:
+        super().__init__()
+        self.setParams(**self._input_kwargs)
+
     def _fit(self, dataset: DataFrame) -> OneHotEncoderModel:
-        top, drop_last = self.getOrDefault(self.topCategories), self.getOrDefault(self.dropLast)
+        top, drop_last = self.getTopCategories(), self.getDropLast()
         categories, known = {}, {}
         for column, stats in category_statistics(dataset, [s for s, _ in self.column_pairs()]).items():
             known[column] = [s.category for s in _seen(stats)]

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from pyspark import keyword_only
 from pyspark.ml.param import Param, Params, TypeConverters
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 from transforms.features._base import (
+    FeatureConfigError,
     FeatureEstimator,
     FeatureModel,
     FeatureTransformer,
@@ -26,6 +28,7 @@ from transforms.features._base import (
     present,
     quantile,
 )
+from transforms.params import one_of
 
 MISSING_LABEL = "Missing"
 
@@ -44,12 +47,16 @@ class _NumericFillModel(FeatureModel, HasColumnPairs):
 
 class _MeanMedianParams(HasColumnPairs, HasRelativeError):
     strategy: Param[str] = Param(
-        Params._dummy(), "strategy", "'mean' or 'median'", typeConverter=TypeConverters.toString
+        Params._dummy(), "strategy", "'mean' or 'median'",
+        typeConverter=one_of("strategy", "mean", "median", error=FeatureConfigError),
     )
 
     def __init__(self, *args: Any) -> None:
         super().__init__(*args)
         self._setDefault(strategy="mean")
+
+    def getStrategy(self) -> str:
+        return self.getOrDefault(self.strategy)
 
 
 class MeanMedianImputerModel(_NumericFillModel, _MeanMedianParams):
@@ -63,11 +70,16 @@ class MeanMedianImputer(FeatureEstimator, _MeanMedianParams):
     columns); ``transform`` replaces missing values with it. Output columns are double.
     """
 
+    @keyword_only
+    def __init__(
+        self, *, inputCols: list[str] | None = None, outputCols: list[str] | None = None,
+        strategy: str = "mean", relativeError: float = 0.0,
+    ) -> None:
+        super().__init__()
+        self.setParams(**self._input_kwargs)
+
     def _fit(self, dataset: DataFrame) -> MeanMedianImputerModel:
-        strategy = self.getOrDefault(self.strategy)
-        if strategy not in ("mean", "median"):
-            raise ValueError(f"strategy must be 'mean' or 'median', not {strategy!r}")
-        error = self.getOrDefault(self.relativeError)
+        strategy, error = self.getStrategy(), self.getRelativeError()
         stats = aggregate(dataset, {
             src: F.avg(present(dataset, src)) if strategy == "mean"
             else quantile(present(dataset, src), 0.5, error)
@@ -87,12 +99,23 @@ class _ArbitraryNumberParams(HasColumnPairs):
         super().__init__(*args)
         self._setDefault(arbitraryNumber=999.0)
 
+    def getArbitraryNumber(self) -> float:
+        return self.getOrDefault(self.arbitraryNumber)
+
 
 class ArbitraryNumberImputer(FeatureTransformer, _ArbitraryNumberParams):
     """Replaces missing values of numeric columns by ``arbitraryNumber`` (nothing to learn)."""
 
+    @keyword_only
+    def __init__(
+        self, *, inputCols: list[str] | None = None, outputCols: list[str] | None = None,
+        arbitraryNumber: float = 999.0,
+    ) -> None:
+        super().__init__()
+        self.setParams(**self._input_kwargs)
+
     def _transform(self, dataset: DataFrame) -> DataFrame:
-        value = F.lit(self.getOrDefault(self.arbitraryNumber))
+        value = F.lit(self.getArbitraryNumber())
         return dataset.withColumns({
             out: F.when(missing_condition(dataset, src), value).otherwise(F.col(src).cast("double"))
             for src, out in self.column_pairs()
@@ -103,11 +126,11 @@ class _EndTailParams(HasColumnPairs, HasRelativeError):
     imputationMethod: Param[str] = Param(
         Params._dummy(), "imputationMethod",
         "'gaussian' (mean ± fold·std), 'iqr' (q75 + fold·IQR or q25 - fold·IQR) or 'max' (fold·max)",
-        typeConverter=TypeConverters.toString,
+        typeConverter=one_of("imputationMethod", "gaussian", "iqr", "max", error=FeatureConfigError),
     )
     tail: Param[str] = Param(
         Params._dummy(), "tail", "'right' or 'left' end of the distribution",
-        typeConverter=TypeConverters.toString,
+        typeConverter=one_of("tail", "right", "left", error=FeatureConfigError),
     )
     fold: Param[float] = Param(
         Params._dummy(), "fold", "how far into the tail", typeConverter=TypeConverters.toFloat
@@ -116,6 +139,15 @@ class _EndTailParams(HasColumnPairs, HasRelativeError):
     def __init__(self, *args: Any) -> None:
         super().__init__(*args)
         self._setDefault(imputationMethod="gaussian", tail="right", fold=3.0)
+
+    def getImputationMethod(self) -> str:
+        return self.getOrDefault(self.imputationMethod)
+
+    def getTail(self) -> str:
+        return self.getOrDefault(self.tail)
+
+    def getFold(self) -> float:
+        return self.getOrDefault(self.fold)
 
 
 class EndTailImputerModel(_NumericFillModel, _EndTailParams):
@@ -130,11 +162,17 @@ class EndTailImputer(FeatureEstimator, _EndTailParams):
     ``fold·max`` (right tail only). ``transform`` replaces missing values with it.
     """
 
+    @keyword_only
+    def __init__(
+        self, *, inputCols: list[str] | None = None, outputCols: list[str] | None = None,
+        imputationMethod: str = "gaussian", tail: str = "right", fold: float = 3.0, relativeError: float = 0.0,
+    ) -> None:
+        super().__init__()
+        self.setParams(**self._input_kwargs)
+
     def _fit(self, dataset: DataFrame) -> EndTailImputerModel:
-        method, tail = self.getOrDefault(self.imputationMethod), self.getOrDefault(self.tail)
-        fold, error = self.getOrDefault(self.fold), self.getOrDefault(self.relativeError)
-        if method not in ("gaussian", "iqr", "max") or tail not in ("right", "left"):
-            raise ValueError(f"unsupported imputationMethod/tail: {method!r}/{tail!r}")
+        method, tail = self.getImputationMethod(), self.getTail()
+        fold, error = self.getFold(), self.getRelativeError()
         if method == "max" and tail == "left":
             raise ValueError("imputationMethod 'max' imputes the right tail only")
         columns = [src for src, _ in self.column_pairs()]
@@ -157,7 +195,7 @@ class _CategoricalImputerParams(HasColumnPairs):
     strategy: Param[str] = Param(
         Params._dummy(), "strategy",
         "'missing' fills with fillValue; 'frequent' fills with the most frequent category",
-        typeConverter=TypeConverters.toString,
+        typeConverter=one_of("strategy", "missing", "frequent", error=FeatureConfigError),
     )
     fillValue: Param[str] = Param(
         Params._dummy(), "fillValue", "the label for missing values with strategy 'missing'",
@@ -167,6 +205,12 @@ class _CategoricalImputerParams(HasColumnPairs):
     def __init__(self, *args: Any) -> None:
         super().__init__(*args)
         self._setDefault(strategy="missing", fillValue=MISSING_LABEL)
+
+    def getStrategy(self) -> str:
+        return self.getOrDefault(self.strategy)
+
+    def getFillValue(self) -> str:
+        return self.getOrDefault(self.fillValue)
 
 
 class CategoricalImputerModel(FeatureModel, _CategoricalImputerParams):
@@ -188,12 +232,19 @@ class CategoricalImputer(FeatureEstimator, _CategoricalImputerParams):
     replaces nulls with it; values are treated as strings.
     """
 
+    @keyword_only
+    def __init__(
+        self, *, inputCols: list[str] | None = None, outputCols: list[str] | None = None,
+        strategy: str = "missing", fillValue: str = MISSING_LABEL,
+    ) -> None:
+        super().__init__()
+        self.setParams(**self._input_kwargs)
+
     def _fit(self, dataset: DataFrame) -> CategoricalImputerModel:
-        strategy = self.getOrDefault(self.strategy)
         columns = [src for src, _ in self.column_pairs()]
-        if strategy == "missing":
-            fill = dict.fromkeys(columns, self.getOrDefault(self.fillValue))
-        elif strategy == "frequent":
+        if self.getStrategy() == "missing":
+            fill = dict.fromkeys(columns, self.getFillValue())
+        else:
             stats = category_statistics(dataset, columns)
             fill = {}
             for column, categories in stats.items():
@@ -201,8 +252,6 @@ class CategoricalImputer(FeatureEstimator, _CategoricalImputerParams):
                 if not seen:
                     raise ValueError(f"cannot learn the most frequent category of {column!r}: all null")
                 fill[column] = seen[0].category
-        else:
-            raise ValueError(f"strategy must be 'missing' or 'frequent', not {strategy!r}")
         return self._model(CategoricalImputerModel, {"fill": fill})
 
 
@@ -216,6 +265,9 @@ class _MissingIndicatorParams(HasColumnPairs):
         super().__init__(*args)
         self._setDefault(suffix="_na")
 
+    def getSuffix(self) -> str:
+        return self.getOrDefault(self.suffix)
+
 
 class MissingIndicator(FeatureTransformer, _MissingIndicatorParams):
     """Adds, per input column, an integer column that is 1 where the value is missing, else 0.
@@ -224,10 +276,17 @@ class MissingIndicator(FeatureTransformer, _MissingIndicatorParams):
     (feature-engine's ``AddMissingIndicator`` naming). The inputs are kept unchanged.
     """
 
+    @keyword_only
+    def __init__(
+        self, *, inputCols: list[str] | None = None, outputCols: list[str] | None = None, suffix: str = "_na",
+    ) -> None:
+        super().__init__()
+        self.setParams(**self._input_kwargs)
+
     def column_pairs(self) -> list[tuple[str, str]]:
         if self.isDefined(self.outputCols):
             return super().column_pairs()
-        suffix = self.getOrDefault(self.suffix)
+        suffix = self.getSuffix()
         return [(c, c + suffix) for c in self.getInputCols()]
 
     def _transform(self, dataset: DataFrame) -> DataFrame:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from pyspark import keyword_only
 from pyspark.ml.param import Param, Params, TypeConverters
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
 from transforms.features._base import (
+    FeatureConfigError,
     FeatureEstimator,
     FeatureModel,
     HasColumnPairs,
@@ -18,6 +20,7 @@ from transforms.features._base import (
     present,
     quantile,
 )
+from transforms.params import one_of
 
 DEFAULT_FOLD = {"gaussian": 3.0, "iqr": 1.5, "quantiles": 0.05, "mad": 3.29}
 # MAD / 0.67449 estimates the standard deviation of normally distributed data (feature-engine).
@@ -29,10 +32,11 @@ class _CapsParams(HasColumnPairs, HasRelativeError):
         Params._dummy(), "cappingMethod",
         "'gaussian' (mean ± fold·std), 'iqr' (q25 - fold·IQR, q75 + fold·IQR), "
         "'quantiles' (the fold and 1 - fold quantiles) or 'mad' (median ± fold·MAD/0.67449)",
-        typeConverter=TypeConverters.toString,
+        typeConverter=one_of("cappingMethod", *DEFAULT_FOLD, error=FeatureConfigError),
     )
     tail: Param[str] = Param(
-        Params._dummy(), "tail", "'right', 'left' or 'both'", typeConverter=TypeConverters.toString
+        Params._dummy(), "tail", "'right', 'left' or 'both'",
+        typeConverter=one_of("tail", "right", "left", "both", error=FeatureConfigError),
     )
     fold: Param[float] = Param(
         Params._dummy(), "fold", "distance of the caps; negative: 3 (gaussian), 1.5 (iqr), 0.05 (quantiles), 3.29 (mad)",
@@ -43,16 +47,22 @@ class _CapsParams(HasColumnPairs, HasRelativeError):
         super().__init__(*args)
         self._setDefault(cappingMethod="gaussian", tail="right", fold=-1.0)
 
+    def getCappingMethod(self) -> str:
+        return self.getOrDefault(self.cappingMethod)
+
+    def getTail(self) -> str:
+        return self.getOrDefault(self.tail)
+
+    def getFold(self) -> float:
+        return self.getOrDefault(self.fold)
+
     def _learn_caps(self, dataset: DataFrame) -> dict[str, dict[str, float | None]]:
         """Per column {'left': cap or None, 'right': cap or None}: one pass for all columns (two for 'mad').
 
         A column without spread (zero std, IQR, quantile range or MAD) is refused, as in
         feature-engine: its caps would collapse onto one value and erase the column.
         """
-        method, tail = self.getOrDefault(self.cappingMethod), self.getOrDefault(self.tail)
-        if method not in DEFAULT_FOLD or tail not in ("right", "left", "both"):
-            raise ValueError(f"unsupported cappingMethod/tail: {method!r}/{tail!r}")
-        fold = self.getOrDefault(self.fold)
+        method, tail, fold = self.getCappingMethod(), self.getTail(), self.getFold()
         fold = DEFAULT_FOLD[method] if fold < 0 else fold
         columns = [c for c, _ in self.column_pairs()]
         values = aggregate(dataset, self._spread_statistics(dataset, columns, method, fold))
@@ -73,7 +83,7 @@ class _CapsParams(HasColumnPairs, HasRelativeError):
         self, dataset: DataFrame, columns: list[str], method: str, fold: float
     ) -> dict[tuple[str, str], Column]:
         """Per column: the centre or quantiles the caps start from ('low', 'high') and the 'scale'."""
-        error = self.getOrDefault(self.relativeError)
+        error = self.getRelativeError()
         medians = {}
         if method == "mad":  # the deviations need the medians first: one extra pass
             medians = aggregate(dataset, {c: quantile(present(dataset, c), 0.5, error) for c in columns})
@@ -96,6 +106,18 @@ class _CapsParams(HasColumnPairs, HasRelativeError):
         return exprs
 
 
+class _CapsEstimator(FeatureEstimator, _CapsParams):
+    """The constructor the winsorizer and the trimmer share."""
+
+    @keyword_only
+    def __init__(
+        self, *, inputCols: list[str] | None = None, outputCols: list[str] | None = None,
+        cappingMethod: str = "gaussian", tail: str = "right", fold: float = -1.0, relativeError: float = 0.0,
+    ) -> None:
+        super().__init__()
+        self.setParams(**self._input_kwargs)
+
+
 class WinsorizerModel(FeatureModel, _CapsParams):
     """Clips each column to its learned caps; nulls stay null."""
 
@@ -116,7 +138,7 @@ class WinsorizerModel(FeatureModel, _CapsParams):
         return dataset.withColumns(columns)
 
 
-class Winsorizer(FeatureEstimator, _CapsParams):
+class Winsorizer(_CapsEstimator):
     """Caps outliers, as feature-engine's ``Winsorizer``.
 
     ``fit`` learns the left and/or right cap of each column (one pass, population std, exact
@@ -143,7 +165,7 @@ class OutlierTrimmerModel(FeatureModel, _CapsParams):
         return dataset.where(keep)
 
 
-class OutlierTrimmer(FeatureEstimator, _CapsParams):
+class OutlierTrimmer(_CapsEstimator):
     """Removes outlier rows, as feature-engine's ``OutlierTrimmer``.
 
     ``fit`` learns caps as :class:`Winsorizer`; ``transform`` filters out the rows beyond them.

@@ -37,13 +37,11 @@ from pyspark.ml.feature import (
 )
 
 from transforms import features as fe
+from transforms.features._base import FeatureConfigError
+from transforms.params import set_params
 
 FEATURES_COLUMN = "features"
 PipelineStage = Estimator | Transformer
-
-
-class FeatureConfigError(ValueError):
-    """A feature step names an unknown stage, a bad parameter or an unknown column."""
 
 
 @dataclass
@@ -71,12 +69,7 @@ StageBuilder = Callable[[Step, BuildState], list[PipelineStage]]
 
 
 def _with_params(stage: PipelineStage, params: Mapping[str, Any], step: Step) -> PipelineStage:
-    for name, value in params.items():
-        if not stage.hasParam(name):
-            valid = ", ".join(sorted(p.name for p in stage.params))
-            raise FeatureConfigError(f"step {step.stage!r}: unknown parameter {name!r}; valid: {valid}")
-        stage.set(stage.getParam(name), value)
-    return stage
+    return set_params(stage, params, f"step {step.stage!r}", FeatureConfigError)
 
 
 def _derive(step: Step, state: BuildState) -> list[PipelineStage]:
@@ -287,13 +280,17 @@ def build_steps(
     """Each step with its stages and the feature -> column map after it (for walkthroughs)."""
     state = BuildState({c: c for c in input_columns}, label)
     built = []
-    for step in steps:
+    for index, step in enumerate(steps):
         builder = STAGE_BUILDERS.get(step.stage)
-        if builder is None:
-            raise FeatureConfigError(
-                f"unknown stage {step.stage!r}; known stages: {', '.join(sorted(STAGE_BUILDERS))}"
-            )
-        built.append((step, builder(step, state), dict(state.columns)))
+        try:
+            if builder is None:
+                raise FeatureConfigError(
+                    f"unknown stage {step.stage!r}; known stages: {', '.join(sorted(STAGE_BUILDERS))}"
+                )
+            built.append((step, builder(step, state), dict(state.columns)))
+        except FeatureConfigError as error:
+            error.step_index = index
+            raise
     return built
 
 

@@ -10,12 +10,13 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-from pyspark import StorageLevel
+from pyspark import StorageLevel, keyword_only
 from pyspark.ml.param import Param, Params, TypeConverters
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
 from transforms.features._base import (
+    FeatureConfigError,
     FeatureEstimator,
     FeatureModel,
     FeatureTransformer,
@@ -24,6 +25,7 @@ from transforms.features._base import (
     finite,
     present,
 )
+from transforms.params import bounded, one_of
 
 
 def _check_positive(dataset: DataFrame, columns: list[str], what: str, strict: bool = True) -> None:
@@ -40,19 +42,19 @@ def _natural_log(value: Column) -> Column:
 
 class _LogParams(HasColumnPairs):
     base: Param[str] = Param(
-        Params._dummy(), "base", "'e' or '10'", typeConverter=TypeConverters.toString
+        Params._dummy(), "base", "'e' or '10'", typeConverter=one_of("base", "e", "10", error=FeatureConfigError)
     )
 
     def __init__(self, *args: Any) -> None:
         super().__init__(*args)
         self._setDefault(base="e")
 
+    def getBase(self) -> str:
+        return self.getOrDefault(self.base)
+
     def _log(self, value: Column) -> Column:
-        base = self.getOrDefault(self.base)
-        if base not in ("e", "10"):
-            raise ValueError(f"base must be 'e' or '10', not {base!r}")
         natural = _natural_log(value)
-        return natural if base == "e" else natural / math.log(10)
+        return natural if self.getBase() == "e" else natural / math.log(10)
 
 
 class LogTransformer(FeatureTransformer, _LogParams):
@@ -60,6 +62,14 @@ class LogTransformer(FeatureTransformer, _LogParams):
 
     Use :class:`LogCpTransformer` to check positivity during fit or to shift the values.
     """
+
+    @keyword_only
+    def __init__(
+        self, *, inputCols: list[str] | None = None, outputCols: list[str] | None = None,
+        base: str = "e",
+    ) -> None:
+        super().__init__()
+        self.setParams(**self._input_kwargs)
 
     def _transform(self, dataset: DataFrame) -> DataFrame:
         return dataset.withColumns({
@@ -77,6 +87,9 @@ class _LogCpParams(_LogParams):
     def __init__(self, *args: Any) -> None:
         super().__init__(*args)
         self._setDefault(C=-1.0)
+
+    def getC(self) -> float:
+        return self.getOrDefault(self.C)
 
 
 class LogCpTransformerModel(FeatureModel, _LogCpParams):
@@ -98,9 +111,17 @@ class LogCpTransformer(FeatureEstimator, _LogCpParams):
     it checks that ``x + C`` is positive for all training values.
     """
 
+    @keyword_only
+    def __init__(
+        self, *, inputCols: list[str] | None = None, outputCols: list[str] | None = None,
+        base: str = "e", C: float = -1.0,
+    ) -> None:
+        super().__init__()
+        self.setParams(**self._input_kwargs)
+
     def _fit(self, dataset: DataFrame) -> LogCpTransformerModel:
         columns = [src for src, _ in self.column_pairs()]
-        constant = self.getOrDefault(self.C)
+        constant = self.getC()
         minima = aggregate(dataset, {c: F.min(present(dataset, c)) for c in columns})
         if constant < 0:
             shifts = {}
@@ -124,12 +145,23 @@ class _PowerParams(HasColumnPairs):
         super().__init__(*args)
         self._setDefault(exp=0.5)
 
+    def getExp(self) -> float:
+        return self.getOrDefault(self.exp)
+
 
 class PowerTransformer(FeatureTransformer, _PowerParams):
     """x ** exp; undefined results (a negative base with a fractional exponent) give null."""
 
+    @keyword_only
+    def __init__(
+        self, *, inputCols: list[str] | None = None, outputCols: list[str] | None = None,
+        exp: float = 0.5,
+    ) -> None:
+        super().__init__()
+        self.setParams(**self._input_kwargs)
+
     def _transform(self, dataset: DataFrame) -> DataFrame:
-        exponent = self.getOrDefault(self.exp)
+        exponent = self.getExp()
         return dataset.withColumns({
             out: F.nanvl(F.pow(F.col(src).cast("double"), F.lit(exponent)), F.lit(None))
             for src, out in self.column_pairs()
@@ -244,7 +276,7 @@ class _PowerFitParams(HasColumnPairs):
     )
     gridPoints: Param[int] = Param(
         Params._dummy(), "gridPoints", "λ values evaluated per pass (odd, at least 5)",
-        typeConverter=TypeConverters.toInt,
+        typeConverter=bounded("gridPoints", 5, integer=True, error=FeatureConfigError),
     )
     tolerance: Param[float] = Param(
         Params._dummy(), "tolerance", "stop when a refinement moves λ less than this",
@@ -255,21 +287,44 @@ class _PowerFitParams(HasColumnPairs):
         super().__init__(*args)
         self._setDefault(lambdaLower=-5.0, lambdaUpper=5.0, gridPoints=21, tolerance=1e-9)
 
+    def getLambdaLower(self) -> float:
+        return self.getOrDefault(self.lambdaLower)
+
+    def getLambdaUpper(self) -> float:
+        return self.getOrDefault(self.lambdaUpper)
+
+    def getGridPoints(self) -> int:
+        return self.getOrDefault(self.gridPoints)
+
+    def getTolerance(self) -> float:
+        return self.getOrDefault(self.tolerance)
+
     def _fit_lambdas(self, dataset: DataFrame, transform: Transform,
                      jacobian: Callable[[Column], Column]) -> dict[str, float]:
-        lower, upper = self.getOrDefault(self.lambdaLower), self.getOrDefault(self.lambdaUpper)
-        points = self.getOrDefault(self.gridPoints)
-        if not lower < upper or points < 5:
-            raise ValueError("need lambdaLower < lambdaUpper and gridPoints >= 5")
+        lower, upper = self.getLambdaLower(), self.getLambdaUpper()
+        if not lower < upper:
+            raise ValueError("need lambdaLower < lambdaUpper")
         columns = [s for s, _ in self.column_pairs()]
         # Every pass reads only these columns: keep them rather than recompute the input's lineage.
         base = dataset.select(*[present(dataset, c).alias(f"x{i}") for i, c in enumerate(columns)])
         base = base.persist(StorageLevel.MEMORY_AND_DISK)
         try:
-            return fit_lambdas(base, columns, transform, jacobian, (lower, upper), points,
-                               self.getOrDefault(self.tolerance))
+            return fit_lambdas(base, columns, transform, jacobian, (lower, upper), self.getGridPoints(),
+                               self.getTolerance())
         finally:
             base.unpersist()
+
+
+class _LambdaEstimator(FeatureEstimator, _PowerFitParams):
+    """The constructor Box-Cox and Yeo-Johnson share."""
+
+    @keyword_only
+    def __init__(
+        self, *, inputCols: list[str] | None = None, outputCols: list[str] | None = None,
+        lambdaLower: float = -5.0, lambdaUpper: float = 5.0, gridPoints: int = 21, tolerance: float = 1e-9,
+    ) -> None:
+        super().__init__()
+        self.setParams(**self._input_kwargs)
 
 
 class _LambdaModel(FeatureModel, _PowerFitParams):
@@ -292,7 +347,7 @@ class YeoJohnsonTransformerModel(_LambdaModel):
     transform_function = staticmethod(yeo_johnson)
 
 
-class YeoJohnsonTransformer(FeatureEstimator, _PowerFitParams):
+class YeoJohnsonTransformer(_LambdaEstimator):
     """Yeo-Johnson transform with λ fitted by maximum likelihood, as scipy/feature-engine.
 
     ``fit`` maximises scipy's ``yeojohnson_llf`` over the distributed data (see
@@ -311,7 +366,7 @@ class BoxCoxTransformerModel(_LambdaModel):
     transform_function = staticmethod(box_cox)
 
 
-class BoxCoxTransformer(FeatureEstimator, _PowerFitParams):
+class BoxCoxTransformer(_LambdaEstimator):
     """Box-Cox transform with λ fitted by maximum likelihood (``scipy.stats.boxcox``).
 
     ``fit`` requires strictly positive values and maximises

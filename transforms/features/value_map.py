@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-from typing import Any
 
+from pyspark import keyword_only
 from pyspark.ml.param import Param, Params, TypeConverters
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
-from transforms.features._base import FeatureTransformer, HasColumnPairs, lookup
+from transforms.features._base import FeatureConfigError, FeatureTransformer, HasColumnPairs, lookup
 
 
 class _ValueMapParams(HasColumnPairs):
@@ -23,6 +23,9 @@ class _ValueMapParams(HasColumnPairs):
         typeConverter=TypeConverters.toFloat,
     )
 
+    def getDefaultValue(self) -> float | None:
+        return self.getOrDefault(self.defaultValue) if self.isDefined(self.defaultValue) else None
+
 
 class ValueMapper(FeatureTransformer, _ValueMapParams):
     """Replaces values by the numbers of an explicit mapping (nothing to learn).
@@ -31,15 +34,22 @@ class ValueMapper(FeatureTransformer, _ValueMapParams):
     ``defaultValue`` when set and null otherwise — never a guessed number.
     """
 
-    def __init__(self, mapping: dict[str, float] | None = None, **params: Any) -> None:
-        super().__init__(**params)
+    @keyword_only
+    def __init__(
+        self, *, mapping: dict[str, float] | None = None, inputCols: list[str] | None = None,
+        outputCols: list[str] | None = None, mappingJson: str | None = None, defaultValue: float | None = None,
+    ) -> None:
+        super().__init__()
+        params = dict(self._input_kwargs)
+        mapping = params.pop("mapping", None)
+        self.setParams(**params)
         if mapping is not None:
             self.set_mapping(mapping)
 
     def set_mapping(self, mapping: dict[str, float]) -> ValueMapper:
         bad = {k: v for k, v in mapping.items() if not isinstance(v, int | float)}
         if bad:
-            raise ValueError(f"value map targets must be numbers: {bad}")
+            raise FeatureConfigError(f"value map targets must be numbers: {bad}")
         return self._set(mappingJson=json.dumps({str(k): float(v) for k, v in mapping.items()}))
 
     def mapping(self) -> dict[str, float]:
@@ -49,7 +59,7 @@ class ValueMapper(FeatureTransformer, _ValueMapParams):
 
     def _transform(self, dataset: DataFrame) -> DataFrame:
         mapping = self.mapping()
-        default = self.getOrDefault(self.defaultValue) if self.isDefined(self.defaultValue) else None
+        default = self.getDefaultValue()
         columns = {}
         for src, out in self.column_pairs():
             mapped = lookup(mapping, F.col(src).cast("string")).cast("double")

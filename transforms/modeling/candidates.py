@@ -11,6 +11,7 @@ from pyspark.ml.tuning import ParamGridBuilder
 
 from transforms.modeling.estimators import ModelConfigError, build_estimator
 from transforms.modeling.target import InverseLogPrediction
+from transforms.params import checked_value, param_named, set_params
 
 FIT_LABEL = "_fit_label"
 VALIDATION_COLUMN = "_validation"
@@ -55,18 +56,20 @@ def build_candidate(
     if early_stopping_rounds is not None:
         if algorithm not in EARLY_STOPPING_ALGORITHMS:
             raise ModelConfigError(f"{name}: early stopping is for boosted trees, not {algorithm}")
-        stage.set(stage.getParam("validationIndicatorCol"), VALIDATION_COLUMN)
+        stopping = {"validationIndicatorCol": VALIDATION_COLUMN}
         if algorithm.startswith("xgboost"):
-            stage.set(stage.getParam("early_stopping_rounds"), early_stopping_rounds)
+            stopping["early_stopping_rounds"] = early_stopping_rounds
+        set_params(stage, stopping, name, ModelConfigError)
     builder = ParamGridBuilder()
     for param_name, values in grid.items():
-        if not stage.hasParam(param_name):
-            raise ModelConfigError(f"{name}: unknown grid parameter {param_name!r}")
+        param = param_named(stage, param_name, name, ModelConfigError, what="grid parameter")
         if not values:
             raise ModelConfigError(f"{name}: grid parameter {param_name!r} has no values")
-        builder.addGrid(stage.getParam(param_name), values)
+        for value in values:  # a value the Param refuses fails now, not in the middle of tuning
+            checked_value(param, value, name, ModelConfigError)
+        builder.addGrid(param, values)
     estimator: Estimator = stage
     if target_transform == "log":
-        stage.set(stage.getParam("predictionCol"), LOG_PREDICTION)
+        set_params(stage, {"predictionCol": LOG_PREDICTION}, name, ModelConfigError)
         estimator = Pipeline(stages=[stage, InverseLogPrediction(inputCol=LOG_PREDICTION, outputCol="prediction")])
     return Candidate(name, algorithm, estimator, stage, builder.build())

@@ -26,11 +26,12 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 from transforms.modeling.statistics import vector_slot_names
+from transforms.params import KeywordParams, ParamConfigError
 
 KEPT, DROPPED = "kept", "dropped"
 
 
-class SelectionError(ValueError):
+class SelectionError(ParamConfigError):
     """A selector was given unusable input (no vector column, a bad parameter, nothing left)."""
 
 
@@ -188,10 +189,14 @@ class SelectorModel(Model, _SelectorModelParams, DefaultParamsReadable, DefaultP
         return slice_vector(dataset, input_col, self.getOutputCol(), self.getOrDefault(self.selectedIndices))
 
 
-class Selector(Estimator, _SelectorParams):
-    """Base of the selectors: subclasses say how to decide (`_decide`) and which model to make."""
+class Selector(Estimator, _SelectorParams, KeywordParams):
+    """Base of the selectors: subclasses say how to decide (`_decide`) and which model to make.
+
+    A subclass's ``@keyword_only`` constructor passes its arguments to ``setParams``.
+    """
 
     model_class: type[SelectorModel] = SelectorModel
+    param_error = SelectionError
 
     def _decide(self, dataset: DataFrame, names: list[str]) -> list[Decision]:
         raise NotImplementedError

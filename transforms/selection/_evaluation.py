@@ -19,6 +19,7 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 from transforms.modeling.metrics import build_evaluator, higher_is_better, metric_of_spark_name
+from transforms.params import bounded, one_of
 from transforms.selection._base import SelectionError, slice_vector
 
 FOLD = "_fold"
@@ -34,25 +35,22 @@ MODEL_TYPES = ("linear", "random_forest")
 class _TaskParams(HasLabelCol):
     task: Param[str] = Param(
         Params._dummy(), "task", "regression or classification (binary or multiclass label)",
-        typeConverter=TypeConverters.toString,
+        typeConverter=one_of("task", *sorted(METRICS), error=SelectionError),
     )
 
     def __init__(self) -> None:
         super().__init__()
         self._setDefault(labelCol="label", task="regression")
 
-    def checked_task(self) -> str:
-        task = self.getOrDefault(self.task)
-        if task not in METRICS:
-            raise SelectionError(f"task must be one of {sorted(METRICS)}, got {task!r}")
-        return task
+    def getTask(self) -> str:
+        return self.getOrDefault(self.task)
 
 
 class _PerformanceParams(_TaskParams, HasSeed):
     modelType: Param[str] = Param(
         Params._dummy(), "modelType",
         "model that measures performance: 'linear' (linear/logistic regression) or 'random_forest'",
-        typeConverter=TypeConverters.toString,
+        typeConverter=one_of("modelType", *MODEL_TYPES, error=SelectionError),
     )
     metric: Param[str] = Param(
         Params._dummy(), "metric",
@@ -60,7 +58,8 @@ class _PerformanceParams(_TaskParams, HasSeed):
         typeConverter=TypeConverters.toString,
     )
     numFolds: Param[int] = Param(
-        Params._dummy(), "numFolds", "folds of the cross-validation (>= 2)", typeConverter=TypeConverters.toInt
+        Params._dummy(), "numFolds", "folds of the cross-validation (>= 2)",
+        typeConverter=bounded("numFolds", 2, integer=True, error=SelectionError),
     )
 
     def __init__(self) -> None:
@@ -68,17 +67,12 @@ class _PerformanceParams(_TaskParams, HasSeed):
         self._setDefault(modelType="linear", metric="", numFolds=3, seed=0)
 
     def performance(self) -> Performance:
-        task = self.checked_task()
+        task = self.getTask()
         metric = self.getOrDefault(self.metric) or METRICS[task][0]
         if metric not in METRICS[task]:
             raise SelectionError(f"metric for {task} must be one of {METRICS[task]}, got {metric!r}")
-        model_type = self.getOrDefault(self.modelType)
-        if model_type not in MODEL_TYPES:
-            raise SelectionError(f"modelType must be one of {MODEL_TYPES}, got {model_type!r}")
-        folds = self.getOrDefault(self.numFolds)
-        if folds < 2:
-            raise SelectionError(f"numFolds must be at least 2, got {folds}")
-        return Performance(task, model_type, metric, folds, self.getLabelCol(), self.getFeaturesCol(), self.getOrDefault(self.seed))
+        return Performance(task, self.getOrDefault(self.modelType), metric, self.getOrDefault(self.numFolds),
+                           self.getLabelCol(), self.getFeaturesCol(), self.getOrDefault(self.seed))
 
 
 class Performance:

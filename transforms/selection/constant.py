@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from pyspark import keyword_only
-from pyspark.ml.param import Param, Params, TypeConverters
+from pyspark.ml.param import Param, Params
 from pyspark.ml.util import DefaultParamsReadable, DefaultParamsWritable
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
+from transforms.params import bounded
 from transforms.selection._base import (
     SLOTS,
     Decision,
@@ -25,12 +26,15 @@ class _ConstantParams(_SelectorParams):
         Params._dummy(), "tol",
         "drop a feature whose most frequent value covers at least this share of rows "
         "(1.0: constant only; 0.98: quasi-constant too)",
-        typeConverter=TypeConverters.toFloat,
+        typeConverter=bounded("tol", 0.0, 1.0, low_open=True, error=SelectionError),
     )
 
     def __init__(self) -> None:
         super().__init__()
         self._setDefault(tol=1.0)
+
+    def getTol(self) -> float:
+        return self.getOrDefault(self.tol)
 
 
 class DropConstantFeaturesModel(SelectorModel):
@@ -50,12 +54,10 @@ class DropConstantFeatures(Selector, _ConstantParams, DefaultParamsReadable, Def
     @keyword_only
     def __init__(self, *, featuresCol: str = "features", outputCol: str = "features", inputCols: list[str] | None = None, tol: float = 1.0) -> None:
         super().__init__()
-        self._set(**self._input_kwargs)
+        self.setParams(**self._input_kwargs)
 
     def _decide(self, dataset: DataFrame, names: list[str]) -> list[Decision]:
-        tol = self.getOrDefault(self.tol)
-        if not 0 < tol <= 1:
-            raise SelectionError(f"tol must be in (0, 1], got {tol}")
+        tol = self.getTol()
         shares = top_value_shares(dataset, self.getFeaturesCol())
         decisions = []
         for index, name in enumerate(names):

@@ -8,11 +8,12 @@ from __future__ import annotations
 import math
 
 from pyspark import keyword_only
-from pyspark.ml.param import Param, Params, TypeConverters
+from pyspark.ml.param import Param, Params
 from pyspark.ml.stat import Correlation, Summarizer
 from pyspark.ml.util import DefaultParamsReadable, DefaultParamsWritable
 from pyspark.sql import DataFrame
 
+from transforms.params import bounded, one_of
 from transforms.selection._base import (
     Decision,
     SelectionError,
@@ -27,18 +28,15 @@ from transforms.selection._evaluation import _PerformanceParams
 class _CorrelationParams(_SelectorParams):
     threshold: Param[float] = Param(
         Params._dummy(), "threshold", "features with |Pearson correlation| above this are correlated",
-        typeConverter=TypeConverters.toFloat,
+        typeConverter=bounded("threshold", 0.0, 1.0, low_open=True, high_open=True, error=SelectionError),
     )
 
     def __init__(self) -> None:
         super().__init__()
         self._setDefault(threshold=0.8)
 
-    def checked_threshold(self) -> float:
-        threshold = self.getOrDefault(self.threshold)
-        if not 0 < threshold < 1:
-            raise SelectionError(f"threshold must be in (0, 1), got {threshold}")
-        return threshold
+    def getThreshold(self) -> float:
+        return self.getOrDefault(self.threshold)
 
 
 def correlation_matrix(dataset: DataFrame, features_col: str) -> list[list[float]]:
@@ -76,10 +74,10 @@ class DropCorrelatedFeatures(Selector, _CorrelationParams, DefaultParamsReadable
     @keyword_only
     def __init__(self, *, featuresCol: str = "features", outputCol: str = "features", inputCols: list[str] | None = None, threshold: float = 0.8) -> None:
         super().__init__()
-        self._set(**self._input_kwargs)
+        self.setParams(**self._input_kwargs)
 
     def _decide(self, dataset: DataFrame, names: list[str]) -> list[Decision]:
-        threshold = self.checked_threshold()
+        threshold = self.getThreshold()
         matrix = correlation_matrix(dataset, self.getFeaturesCol())
         decisions: dict[int, Decision] = {}
         for group in correlated_groups(matrix, threshold):
@@ -114,12 +112,15 @@ class _SmartCorrelationParams(_CorrelationParams, _PerformanceParams):
         Params._dummy(), "selectionMethod",
         "which feature of a correlated group to keep: 'variance' (largest) or 'model_performance' "
         "(best cross-validated single-feature model)",
-        typeConverter=TypeConverters.toString,
+        typeConverter=one_of("selectionMethod", "variance", "model_performance", error=SelectionError),
     )
 
     def __init__(self) -> None:
         super().__init__()
         self._setDefault(selectionMethod="variance")
+
+    def getSelectionMethod(self) -> str:
+        return self.getOrDefault(self.selectionMethod)
 
 
 class SmartCorrelatedSelectionModel(SelectorModel):
@@ -143,11 +144,10 @@ class SmartCorrelatedSelection(Selector, _SmartCorrelationParams, DefaultParamsR
         modelType: str = "linear", metric: str = "", numFolds: int = 3, seed: int = 0,
     ) -> None:
         super().__init__()
-        self._set(**self._input_kwargs)
+        self.setParams(**self._input_kwargs)
 
     def _decide(self, dataset: DataFrame, names: list[str]) -> list[Decision]:
-        threshold = self.checked_threshold()
-        method = self.getOrDefault(self.selectionMethod)
+        threshold, method = self.getThreshold(), self.getSelectionMethod()
         matrix = correlation_matrix(dataset, self.getFeaturesCol())
         groups = correlated_groups(matrix, threshold)
         members = sorted(j for group in groups if len(group) > 1 for j in group)
@@ -155,15 +155,13 @@ class SmartCorrelatedSelection(Selector, _SmartCorrelationParams, DefaultParamsR
             variances = Summarizer.metrics("variance").summary(dataset[self.getFeaturesCol()]).alias("s")
             variance = dataset.select(variances).first()[0]["variance"].toArray()
             merit = {j: float(variance[j]) for j in members}
-        elif method == "model_performance":
+        else:
             performance = self.performance()
             folded = performance.with_folds(dataset)
             merit = {j: performance.score(folded, [j]) for j in members}
             if not performance.larger_is_better:
                 merit = {j: -v for j, v in merit.items()}
             folded.unpersist()
-        else:
-            raise SelectionError(f"selectionMethod must be 'variance' or 'model_performance', got {method!r}")
         decisions: dict[int, Decision] = {}
         for group in groups:
             # Ties go to the earlier feature, as in feature-engine.

@@ -10,6 +10,7 @@ from pyspark.ml.util import DefaultParamsReadable, DefaultParamsWritable
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
+from transforms.params import bounded
 from transforms.selection._base import (
     Decision,
     SelectionError,
@@ -30,7 +31,8 @@ class _DriftParams(_SelectorParams):
         typeConverter=TypeConverters.toString,
     )
     bins: Param[int] = Param(
-        Params._dummy(), "bins", "equal-frequency bins, cut on the reference period", typeConverter=TypeConverters.toInt
+        Params._dummy(), "bins", "equal-frequency bins, cut on the reference period",
+        typeConverter=bounded("bins", 2, integer=True, error=SelectionError),
     )
     threshold: Param[float] = Param(
         Params._dummy(), "threshold", "drop features whose PSI reaches this (0.25: a significant shift)",
@@ -61,7 +63,7 @@ class DropHighPSIFeatures(Selector, _DriftParams, DefaultParamsReadable, Default
         bins: int = 10, threshold: float = 0.25,
     ) -> None:
         super().__init__()
-        self._set(**{k: v for k, v in self._input_kwargs.items() if v is not None})
+        self.setParams(**self._input_kwargs)
 
     def _decide(self, dataset: DataFrame, names: list[str]) -> list[Decision]:
         if not self.isDefined(self.referenceCondition):

@@ -41,7 +41,7 @@ class DropDuplicateFeatures(Selector, _SelectorParams, DefaultParamsReadable, De
         self, *, featuresCol: str = "features", outputCol: str = "features", inputCols: list[str] | None = None
     ) -> None:
         super().__init__()
-        self._set(**self._input_kwargs)
+        self.setParams(**self._input_kwargs)
 
     def _decide(self, dataset: DataFrame, names: list[str]) -> list[Decision]:
         duplicate_of = find_duplicates(dataset, self.getFeaturesCol(), len(names))

@@ -11,6 +11,7 @@ from pyspark.ml.util import DefaultParamsReadable, DefaultParamsWritable
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
+from transforms.params import bounded
 from transforms.selection._base import (
     Decision,
     SelectionError,
@@ -32,7 +33,7 @@ def strength(iv: float) -> str:
 class _InformationValueParams(_SelectorParams, HasLabelCol):
     bins: Param[int] = Param(
         Params._dummy(), "bins", "equal-frequency bins per numeric feature (fewer when values repeat)",
-        typeConverter=TypeConverters.toInt,
+        typeConverter=bounded("bins", 2, integer=True, error=SelectionError),
     )
     threshold: Param[float] = Param(
         Params._dummy(), "threshold", "keep features whose information value exceeds this",
@@ -64,7 +65,7 @@ class SelectByInformationValue(Selector, _InformationValueParams, DefaultParamsR
         bins: int = 5, threshold: float = 0.2,
     ) -> None:
         super().__init__()
-        self._set(**self._input_kwargs)
+        self.setParams(**self._input_kwargs)
 
     def _decide(self, dataset: DataFrame, names: list[str]) -> list[Decision]:
         label = F.col(self.getLabelCol()).cast("double")

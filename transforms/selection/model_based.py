@@ -22,6 +22,7 @@ from pyspark.ml.util import DefaultParamsReadable, DefaultParamsWritable
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
+from transforms.params import bounded
 from transforms.selection._base import (
     Decision,
     SelectionError,
@@ -75,10 +76,10 @@ class SelectFromLasso(Selector, _LassoParams, DefaultParamsReadable, DefaultPara
         standardization: bool = False, threshold: float = 1e-5, maxIter: int = 500,
     ) -> None:
         super().__init__()
-        self._set(**self._input_kwargs)
+        self.setParams(**self._input_kwargs)
 
     def _decide(self, dataset: DataFrame, names: list[str]) -> list[Decision]:
-        task = self.checked_task()
+        task = self.getTask()
         estimator = LinearRegression if task == "regression" else LogisticRegression
         model = estimator(
             featuresCol=self.getFeaturesCol(), labelCol=self.getLabelCol(),
@@ -105,7 +106,7 @@ class _TreeImportanceParams(_SelectorParams, _TaskParams, HasSeed):
     maxDepth: Param[int] = Param(Params._dummy(), "maxDepth", "depth of each tree", typeConverter=TypeConverters.toInt)
     threshold: Param[float] = Param(
         Params._dummy(), "threshold", "keep features whose importance reaches this; unset: the mean importance",
-        typeConverter=TypeConverters.toFloat,
+        typeConverter=bounded("threshold", 0.0, error=SelectionError),
     )
 
     def __init__(self) -> None:
@@ -133,10 +134,10 @@ class SelectFromTreeImportance(Selector, _TreeImportanceParams, DefaultParamsRea
         task: str = "regression", numTrees: int = 50, maxDepth: int = 6, threshold: float | None = None, seed: int = 0,
     ) -> None:
         super().__init__()
-        self._set(**{k: v for k, v in self._input_kwargs.items() if v is not None})
+        self.setParams(**self._input_kwargs)
 
     def _decide(self, dataset: DataFrame, names: list[str]) -> list[Decision]:
-        forest = RandomForestRegressor if self.checked_task() == "regression" else RandomForestClassifier
+        forest = RandomForestRegressor if self.getTask() == "regression" else RandomForestClassifier
         model = forest(
             featuresCol=self.getFeaturesCol(), labelCol=self.getLabelCol(), numTrees=self.getOrDefault(self.numTrees),
             maxDepth=self.getOrDefault(self.maxDepth), seed=self.getSeed(),
@@ -146,8 +147,6 @@ class SelectFromTreeImportance(Selector, _TreeImportanceParams, DefaultParamsRea
             threshold, basis = self.getOrDefault(self.threshold), "the threshold"
         else:
             threshold, basis = float(importances.mean()), "the mean importance"
-        if threshold < 0:
-            raise SelectionError(f"threshold must be non-negative, got {threshold}")
         return [
             decide(name, "tree_importance", "importance", float(v), threshold, v >= threshold,
                    f"importance {v:.4f} {'>=' if v >= threshold else '<'} {threshold:.4f} ({basis})")

@@ -81,7 +81,7 @@ class SelectByShuffling(Selector, _ShuffleParams, DefaultParamsReadable, Default
         threshold: float | None = None, shuffleBuckets: int = 8, seed: int = 0,
     ) -> None:
         super().__init__()
-        self._set(**{k: v for k, v in self._input_kwargs.items() if v is not None})
+        self.setParams(**self._input_kwargs)
 
     def _decide(self, dataset: DataFrame, names: list[str]) -> list[Decision]:
         performance = self.performance()

@@ -9,6 +9,7 @@ from typing import Any
 from pyspark.ml import Pipeline, PipelineModel
 from pyspark.sql import DataFrame, SparkSession
 
+from transforms.params import set_params
 from transforms.selection._base import SelectionError, Selector, SelectorModel
 from transforms.selection.constant import DropConstantFeatures
 from transforms.selection.correlation import DropCorrelatedFeatures, SmartCorrelatedSelection
@@ -58,14 +59,9 @@ def build_selector(step: SelectionStep, features_col: str, label_col: str, task:
         raise SelectionError(f"unknown selector {step.selector!r}; known: {', '.join(sorted(SELECTORS))}")
     selector = SELECTORS[step.selector]()
     defaults = {"featuresCol": features_col, "outputCol": features_col, "labelCol": label_col, "task": task}
-    for name, value in {**defaults, **step.params}.items():
-        if not selector.hasParam(name):
-            if name in defaults:
-                continue
-            valid = ", ".join(sorted(p.name for p in selector.params))
-            raise SelectionError(f"selector {step.selector!r}: unknown parameter {name!r}; valid: {valid}")
-        selector.set(selector.getParam(name), value)
-    return selector
+    # A selector without a label or task takes the use case's defaults it has, and no others.
+    known = {name: value for name, value in defaults.items() if selector.hasParam(name)}
+    return set_params(selector, {**known, **step.params}, f"selector {step.selector!r}", SelectionError)
 
 
 def build_selection_pipeline(

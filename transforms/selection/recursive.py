@@ -8,10 +8,11 @@ re-scoring a cross-validated model each step.
 from __future__ import annotations
 
 from pyspark import keyword_only
-from pyspark.ml.param import Param, Params, TypeConverters
+from pyspark.ml.param import Param, Params
 from pyspark.ml.util import DefaultParamsReadable, DefaultParamsWritable
 from pyspark.sql import DataFrame
 
+from transforms.params import bounded
 from transforms.selection._base import (
     Decision,
     SelectionError,
@@ -27,7 +28,7 @@ class _RecursiveParams(_SelectorParams, _PerformanceParams):
     threshold: Param[float] = Param(
         Params._dummy(), "threshold",
         "smallest change of the metric that counts: removing a feature must cost more, adding one gain more",
-        typeConverter=TypeConverters.toFloat,
+        typeConverter=bounded("threshold", 0.0, error=SelectionError),
     )
 
     def __init__(self) -> None:
@@ -45,14 +46,12 @@ class _RecursiveSelector(Selector, _RecursiveParams, DefaultParamsReadable, Defa
         threshold: float = 0.01, seed: int = 0,
     ) -> None:
         super().__init__()
-        self._set(**self._input_kwargs)
+        self.setParams(**self._input_kwargs)
 
     def ranked(self, dataset: DataFrame) -> tuple[Performance, float, DataFrame, list[int]]:
         """Performance, threshold, the dataset with folds (cached), slots from most to least important."""
         performance = self.performance()
         threshold = self.getOrDefault(self.threshold)
-        if threshold < 0:
-            raise SelectionError(f"threshold must be non-negative, got {threshold}")
         folded = performance.with_folds(dataset)
         importance = performance.importances([model for model, _ in performance.fold_models(folded)])
         return performance, threshold, folded, sorted(range(len(importance)), key=lambda i: (-importance[i], i))

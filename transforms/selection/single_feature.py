@@ -41,7 +41,7 @@ class SelectBySingleFeaturePerformance(
         threshold: float | None = None, seed: int = 0,
     ) -> None:
         super().__init__()
-        self._set(**{k: v for k, v in self._input_kwargs.items() if v is not None})
+        self.setParams(**self._input_kwargs)
 
     def _decide(self, dataset: DataFrame, names: list[str]) -> list[Decision]:
         performance = self.performance()

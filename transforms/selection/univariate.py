@@ -14,6 +14,7 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql.utils import is_remote
 
+from transforms.params import one_of
 from transforms.selection._base import (
     Decision,
     SelectionError,
@@ -23,6 +24,8 @@ from transforms.selection._base import (
     decide,
 )
 
+_TYPES = ("continuous", "categorical")
+_MODES = ("numTopFeatures", "percentile", "fpr", "fdr", "fwe")  # Spark's UnivariateFeatureSelector's
 # (featureType, labelType) -> (Spark test class, name of its statistic, name in the report)
 _TESTS = {
     ("categorical", "categorical"): ("ChiSquareTest", "statistics", "chi-squared"),
@@ -46,14 +49,16 @@ def univariate_test(test: str, dataset: DataFrame, features_col: str, label_col:
 
 class _UnivariateParams(_SelectorParams, HasLabelCol):
     featureType: Param[str] = Param(
-        Params._dummy(), "featureType", "'continuous' or 'categorical' features", typeConverter=TypeConverters.toString
+        Params._dummy(), "featureType", "'continuous' or 'categorical' features",
+        typeConverter=one_of("featureType", *_TYPES, error=SelectionError),
     )
     labelType: Param[str] = Param(
-        Params._dummy(), "labelType", "'continuous' or 'categorical' label", typeConverter=TypeConverters.toString
+        Params._dummy(), "labelType", "'continuous' or 'categorical' label",
+        typeConverter=one_of("labelType", *_TYPES, error=SelectionError),
     )
     selectionMode: Param[str] = Param(
         Params._dummy(), "selectionMode", "numTopFeatures, percentile, fpr, fdr or fwe (as in Spark)",
-        typeConverter=TypeConverters.toString,
+        typeConverter=one_of("selectionMode", *_MODES, error=SelectionError),
     )
     selectionThreshold: Param[float] = Param(
         Params._dummy(), "selectionThreshold",
@@ -91,7 +96,7 @@ class UnivariateSelector(Selector, _UnivariateParams, DefaultParamsReadable, Def
         selectionMode: str = "fpr", selectionThreshold: float = 0.05,
     ) -> None:
         super().__init__()
-        self._set(**self._input_kwargs)
+        self.setParams(**self._input_kwargs)
 
     def _decide(self, dataset: DataFrame, names: list[str]) -> list[Decision]:
         feature_type, label_type = self.getOrDefault(self.featureType), self.getOrDefault(self.labelType)

@@ -79,6 +79,8 @@ def test_config_errors_name_the_candidate() -> None:
         build_candidate("lasso", "linear_regression", "regression", {}, {"depth": [1]}, "features", "y")
     with pytest.raises(ModelConfigError, match="early stopping is for boosted trees"):
         build_candidate("lasso", "linear_regression", "regression", {}, {}, "features", "y", "none", 10)
+    with pytest.raises(ModelConfigError, match="lasso: parameter 'regParam': Could not convert many to float"):
+        build_candidate("lasso", "linear_regression", "regression", {}, {"regParam": [0.1, "many"]}, "features", "y")
 
 
 def test_xgboost_candidate_uses_one_worker_and_early_stopping() -> None:

@@ -19,6 +19,7 @@ def test_builds_estimator_with_params() -> None:
         ("deep_magic", "regression", {}, "unknown algorithm 'deep_magic'"),
         ("logistic_regression", "regression", {}, "is for classification"),
         ("linear_regression", "regression", {"numTrees": 3}, "unknown parameter 'numTrees'"),
+        ("linear_regression", "regression", {"maxIter": "lots"}, "linear_regression: parameter 'maxIter'"),
     ],
 )
 def test_config_errors_are_clear(algorithm: str, task: str, params: dict, message: str) -> None:

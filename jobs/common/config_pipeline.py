@@ -1,0 +1,90 @@
+"""The use case's model pipeline built once from its configuration, without data and without Spark.
+
+Feature steps, selectors and candidates (with their grids) are constructed as they will be in
+training, so an unknown stage parameter or a value its Param refuses stops ``load_settings``
+instead of failing minutes into ``Pipeline.fit``. Spark's own JVM-backed stages are built as a
+Spark Connect client builds them (:func:`transforms.params.without_jvm`): their names and types
+are checked here, the values only Spark's JVM knows (e.g. ``Imputer``'s strategies) at fit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from transforms.features.pipeline import FEATURES_COLUMN, FeatureConfigError, Step, build_steps
+from transforms.modeling.candidates import build_candidate
+from transforms.params import ParamConfigError, without_jvm
+from transforms.selection import SelectionStep
+from transforms.selection.pipeline import build_selector
+
+if TYPE_CHECKING:
+    from jobs.common.config import Settings
+
+# Builders read config values of any shape: a malformed one (a list where a mapping belongs)
+# surfaces as one of these, and is reported like a refused parameter.
+_BUILD_ERRORS = (ParamConfigError, TypeError, ValueError, AttributeError)
+
+
+@dataclass(frozen=True)
+class PipelineProblem:
+    """What refused to build, at which configuration key."""
+
+    key: tuple[str, ...]
+    message: str
+
+
+def pipeline_problems(settings: Settings) -> list[PipelineProblem]:
+    """Every feature step, selector and candidate that cannot be built from `settings`."""
+    with without_jvm():
+        return [*_feature_problems(settings), *_selection_problems(settings), *_candidate_problems(settings)]
+
+
+def _step_columns(settings: Settings) -> list[str]:
+    """Stand-ins for the input table's columns, unknown until it is read: every name a step uses.
+
+    So this check is about stages and parameters; a column missing from the table still
+    fails when the job reads it.
+    """
+    names = {settings.use_case.label}
+    for step in settings.features.steps:
+        names.update(step.columns)
+        if isinstance(reference := step.params.get("referenceCol"), str):
+            names.add(reference)
+    return sorted(names)
+
+
+def _feature_problems(settings: Settings) -> Iterator[PipelineProblem]:
+    steps = [Step(s.stage, s.columns, s.params) for s in settings.features.steps]
+    try:
+        build_steps(steps, _step_columns(settings), settings.use_case.label)
+    except _BUILD_ERRORS as error:
+        index = error.step_index if isinstance(error, FeatureConfigError) else None
+        yield PipelineProblem(("features", "steps", *([] if index is None else [str(index)])), str(error))
+
+
+def _selection_problems(settings: Settings) -> Iterator[PipelineProblem]:
+    if settings.selection is None:
+        return
+    use_case, selection = settings.use_case, settings.selection
+    for index, step in enumerate(selection.steps):
+        try:
+            build_selector(SelectionStep(step.selector, step.params), selection.features_col, use_case.label,
+                           use_case.task)
+        except _BUILD_ERRORS as error:
+            yield PipelineProblem(("selection", "steps", str(index)), str(error))
+
+
+def _candidate_problems(settings: Settings) -> Iterator[PipelineProblem]:
+    use_case, model, train = settings.use_case, settings.model, settings.train
+    for index, candidate in enumerate(model.candidate_list()):
+        # A lone `model.algorithm` is one candidate; its params are what is most often wrong.
+        lone = ("model", "params" if model.params else "algorithm")
+        key = ("model", "candidates", str(index)) if model.candidates else lone
+        try:
+            build_candidate(candidate.label, candidate.algorithm, use_case.task, candidate.params, candidate.grid,
+                            FEATURES_COLUMN, use_case.label, model.target_transform,
+                            train.early_stopping_rounds if candidate.early_stopping else None)
+        except _BUILD_ERRORS as error:
+            yield PipelineProblem(key, str(error))
