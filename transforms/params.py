@@ -10,9 +10,7 @@ value outside the allowed ones fails when the stage is built, not minutes into `
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 from pyspark.ml.param import Param, Params, TypeConverters
@@ -125,22 +123,3 @@ def bounded(
         return number
 
     return convert
-
-
-@contextmanager
-def without_jvm() -> Iterator[None]:
-    """Build Spark's JVM-backed stages (Imputer, StringIndexer, LinearRegression…) without a JVM.
-
-    A Spark Connect client constructs them as plain Params (the server gets them at ``fit``);
-    pyspark takes that path while ``SPARK_CONNECT_MODE_ENABLED`` is set. Only for checking
-    parameters before any Spark starts: stages built here cannot be fitted by a classic
-    session. Not thread-safe: the variable is process-wide while the block runs.
-    """
-    if "SPARK_CONNECT_MODE_ENABLED" in os.environ:
-        yield
-        return
-    os.environ["SPARK_CONNECT_MODE_ENABLED"] = "1"
-    try:
-        yield
-    finally:
-        del os.environ["SPARK_CONNECT_MODE_ENABLED"]

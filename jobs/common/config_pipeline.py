@@ -3,19 +3,21 @@
 Feature steps, selectors and candidates (with their grids) are constructed as they will be in
 training, so an unknown stage parameter or a value its Param refuses stops ``load_settings``
 instead of failing minutes into ``Pipeline.fit``. Spark's own JVM-backed stages are built as a
-Spark Connect client builds them (:func:`transforms.params.without_jvm`): their names and types
+Spark Connect client builds them (:func:`without_jvm`): their names and types
 are checked here, the values only Spark's JVM knows (e.g. ``Imputer``'s strategies) at fit.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from transforms.features.pipeline import FEATURES_COLUMN, FeatureConfigError, Step, build_steps
 from transforms.modeling.candidates import build_candidate
-from transforms.params import ParamConfigError, without_jvm
+from transforms.params import ParamConfigError
 from transforms.selection import SelectionStep
 from transforms.selection.pipeline import build_selector
 
@@ -25,6 +27,25 @@ if TYPE_CHECKING:
 # Builders read config values of any shape: a malformed one (a list where a mapping belongs)
 # surfaces as one of these, and is reported like a refused parameter.
 _BUILD_ERRORS = (ParamConfigError, TypeError, ValueError, AttributeError)
+
+
+@contextmanager
+def without_jvm() -> Iterator[None]:
+    """Build Spark's JVM-backed stages (Imputer, StringIndexer, LinearRegression…) without a JVM.
+
+    A Spark Connect client constructs them as plain Params (the server gets them at ``fit``);
+    pyspark takes that path while ``SPARK_CONNECT_MODE_ENABLED`` is set. Only for checking
+    parameters before any Spark starts: stages built here cannot be fitted by a classic
+    session. Not thread-safe: the variable is process-wide while the block runs.
+    """
+    if "SPARK_CONNECT_MODE_ENABLED" in os.environ:
+        yield
+        return
+    os.environ["SPARK_CONNECT_MODE_ENABLED"] = "1"
+    try:
+        yield
+    finally:
+        del os.environ["SPARK_CONNECT_MODE_ENABLED"]
 
 
 @dataclass(frozen=True)

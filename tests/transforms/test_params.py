@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import os
-
 import pytest
-from pyspark.ml.feature import Imputer
 from pyspark.ml.param import Param, Params, TypeConverters
 
 from transforms.params import (
@@ -15,7 +12,6 @@ from transforms.params import (
     each_one_of,
     one_of,
     set_params,
-    without_jvm,
 )
 
 
@@ -62,11 +58,3 @@ def test_converters() -> None:
         bounded("n", 2, integer=True)(1)
     with pytest.raises(ParamConfigError, match=r"n must be below 1, got 1\.0"):
         bounded("n", high=1, high_open=True)(1)
-
-
-def test_without_jvm_builds_spark_stages_as_params_and_restores_the_environment() -> None:
-    with without_jvm():
-        imputer = Imputer(inputCols=["a"], outputCols=["a"], strategy="median")
-    assert "SPARK_CONNECT_MODE_ENABLED" not in os.environ
-    assert isinstance(imputer._java_obj, str)  # a class name, not a JVM object
-    assert imputer.getStrategy() == "median"
