@@ -98,6 +98,8 @@ def for_target(bundle_file: Path, target: str, deployer: Deployer = Deployer()) 
     for name, value in (overrides.get("variables") or {}).items():
         if name not in config.get("variables", {}):
             raise KeyError(f"targets.{target}.variables.{name}: not a declared variable")
+        if isinstance(value, dict) and "default" not in value:
+            raise ValueError(f"targets.{target}.variables.{name}: only a value or a default resolves offline")
         config["variables"][name]["default"] = value["default"] if isinstance(value, dict) else value
     config["bundle"] = {**config.get("bundle", {}), "target": target, "mode": overrides.get("mode"),
                         "git": {"commit": deployer.git_commit}}

@@ -105,6 +105,16 @@ def test_the_bundle_has_a_default_dev_a_serverless_and_a_prod_target() -> None:
     assert targets["prod"]["workspace"]["root_path"] and targets["prod"]["permissions"]
 
 
+def test_the_resolver_names_what_it_cannot_resolve(tmp_path: Path) -> None:
+    bundle = tmp_path / "databricks.yml"
+    bundle.write_text("bundle: {name: b}\nresources: {schemas: {s: {catalog_name: main, name: '${var.missing}'}}}\n"
+                      "targets: {dev: {mode: development}}\n")
+    with pytest.raises(KeyError, match=r"\$\{var\.missing\}: no such value"):
+        for_target(bundle, "dev")
+    with pytest.raises(KeyError, match="no target 'prod'; targets: dev"):
+        for_target(bundle, "prod")
+
+
 @functools.cache
 def resolved(target: str) -> dict[str, Any]:
     return for_target(BUNDLE_FILE, target)
