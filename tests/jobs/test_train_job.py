@@ -36,7 +36,7 @@ def _context(tmp: Path, *extra: str) -> JobContext:
         " steps: [{selector: constant}]}",
         f"model.candidates={CANDIDATES}", "model.name=churn",
         "assessment.value_matrix={true_positive: 100, false_positive: -20}",
-        "lineage.git_commit=abc123", "train.folds=2", *extra,
+        "lineage.git_commit=abc123", "lineage.bundle_target=prod", "train.folds=2", *extra,
     ]
     return open_context(job_parser("train").parse_args([a for o in overrides for a in ("--set", o)]))
 
@@ -93,7 +93,7 @@ def test_params_tuning_and_lineage_are_on_the_run(trained) -> None:
         assert params["param_maxIter"] == "30" and params["param_regParam"] in ("0.01", "1.0")
     else:
         assert params["param_numTrees"] == "5"
-    assert tags["git_commit"] == "abc123"
+    assert (tags["git_commit"], tags["bundle_target"]) == ("abc123", "prod")
     inputs = {d.dataset.name: d for d in run.inputs.dataset_inputs}
     version = context.tables.version("customers")
     assert set(inputs) == {f"{context.tables.qualified('customers')}@v{version}:{split}" for split in ("train", "test")}
