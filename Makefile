@@ -41,7 +41,7 @@ lint: setup
 	$(BIN)/lint-imports
 
 wheel: setup
-	$(BIN)/pip wheel --no-deps --wheel-dir dist .
+	$(BIN)/uv build --wheel --out-dir dist
 
 clean:
 	rm -rf lakehouse mlflow.db mlartifacts spark-warehouse dist build
