@@ -1,4 +1,4 @@
-"""Read a source's landing files: as the ingest stream, or as a batch to replay."""
+"""Read a source's landing files: as the ingest stream, as a batch to replay, or as a sample."""
 
 from __future__ import annotations
 
@@ -93,6 +93,16 @@ def read_landing(context: JobContext, source: SourceSettings, stream: bool = Fal
         return stream.select(*bronze.file_columns(), bronze.batch_time())
     stream = reader.format(source.format).schema(bronze.raw_schema(names)).options(**reader_options(source))
     return stream.load(path).select("*", *bronze.file_columns(), bronze.batch_time())
+
+
+def read_sample(context: JobContext, path: str, format_: str, options: dict[str, str], rows: int) -> DataFrame:
+    """Up to `rows` rows of the files at `path`, every column as a string (Parquet: as stored)."""
+    reader = context.spark.read.format(format_).options(**options)
+    if format_ == "csv":
+        reader = reader.option("header", options.get("header", "true")).option("inferSchema", "false")
+    elif format_ == "json":
+        reader = reader.option("primitivesAsString", "true")
+    return reader.load(path).limit(rows)
 
 
 @dataclass
