@@ -21,10 +21,11 @@ from pyspark.sql import functions as F
 
 from jobs.common.cli import JobContext
 from jobs.common.config import Settings, load_settings
+from jobs.common.ingestion import ingest_source
+from jobs.common.landing import landing_location
+from jobs.common.landing_data import generate_landing
 from jobs.common.session import get_spark
 from jobs.common.tables import TableStore
-from jobs.generate import generate
-from jobs.ingest import ingest_source, landing_location
 
 
 def landing_settings(root: str, rows: int, files: int, *overrides: str) -> Settings:
@@ -51,7 +52,7 @@ def main(argv: list[str] | None = None) -> None:
     spark = get_spark(settings)
     context = JobContext(settings, spark, TableStore(spark, settings))
     started = time.monotonic()
-    generate(context)
+    generate_landing(context, settings.generator)
     print(f"generated {args.rows:,} rows as {args.files} CSV files in {time.monotonic() - started:.1f} s")
 
     source = settings.source("sales").model_copy(update={"max_files_per_trigger": args.files_per_batch})

@@ -1,8 +1,9 @@
 """The project's side of the pipeline benchmark: every stage through the project's own code.
 
-Generate (jobs.generate) -> ingest bronze + silver (jobs.ingest, streaming batches of at most
-spec.BATCH_FILES files) -> I/O floor (Delta copy of silver) -> profile (transforms.profiling) -> feature fit and
-transform (transforms.features.pipeline, feature table written to Delta) -> linear regression
+Generate (jobs.common.landing_data) -> ingest bronze + silver (jobs.common.ingestion,
+streaming batches of at most spec.BATCH_FILES files) -> I/O floor (Delta copy of silver) ->
+profile (transforms.profiling) -> feature fit and transform (transforms.features.pipeline,
+feature table written to Delta) -> linear regression
 and xgboost.spark (transforms.modeling.estimators) -> score natively and write the prediction table
 (transforms.scoring.table). One JSON line per stage goes to ``--out``. Run by bench.bench_pipeline
 in its own process, so its memory is measured alone and freed when it ends.
@@ -25,11 +26,11 @@ from bench.bench_score import write_predictions_of
 from bench.measure import StageRecorder, tree_rss
 from bench.spark_metrics import jobs_since, last_job_id
 from jobs.common.cli import JobContext
+from jobs.common.ingestion import ingest_source
+from jobs.common.landing_data import generate_landing
 from jobs.common.model_inputs import model_input_columns
 from jobs.common.session import get_spark
 from jobs.common.tables import TableStore
-from jobs.generate import generate
-from jobs.ingest import ingest_source
 from transforms.features.pipeline import FEATURES_COLUMN, Step, build_feature_pipeline
 from transforms.modeling.estimators import build_estimator
 from transforms.modeling.metrics import regression_metrics
@@ -67,7 +68,7 @@ def run(args: argparse.Namespace) -> None:
     context = JobContext(settings, spark, TableStore(spark, settings))
     rows = args.rows
     with recorder.stage(spec.GENERATE, rows):
-        generate(context)
+        generate_landing(context, settings.generator)
     source = settings.source("sales").model_copy(update={"max_files_per_trigger": min(files, spec.BATCH_FILES)})
     with recorder.stage(spec.INGEST, rows) as extra:
         rows = extra["rows_out"] = ingest_source(context, source)["rows_silver"]

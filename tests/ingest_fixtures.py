@@ -12,6 +12,7 @@ from jobs.common.cli import JobContext
 from jobs.common.config import default_conf_dir
 from jobs.common.tables import TableStore
 from tests.settings import make_settings
+from transforms.ingestion.bronze import INGEST_BATCH_ID
 
 COLUMNS = {"id": "int", "updated": "date", "city": "string", "price": "double"}
 
@@ -56,8 +57,8 @@ def assert_reconciles(context: JobContext, source: str = "things") -> None:
     settings = context.settings.source(source)
     audit = {r["batch_id"]: r for r in context.tables.read(settings.audit_table).collect() if r["batch_id"] is not None}
     for table, column in ((settings.table, "rows_bronze"), (settings.quarantine, "rows_quarantined")):
-        held = context.tables.read(table).groupBy("_batch_id").count().collect() if context.tables.exists(table) else []
-        assert {r["_batch_id"]: r["count"] for r in held} == {b: a[column] for b, a in audit.items() if a[column]}, table
+        held = context.tables.read(table).groupBy(INGEST_BATCH_ID).count().collect() if context.tables.exists(table) else []
+        assert {r[INGEST_BATCH_ID]: r["count"] for r in held} == {b: a[column] for b, a in audit.items() if a[column]}, table
     for batch, row in audit.items():
         assert row["rows_read"] == row["rows_silver"] + row["rows_quarantined"] + row["duplicates_merged"], batch
         assert row["files"] == len(row["landed_files"]) + len(row["quarantined_files"]), batch

@@ -6,8 +6,9 @@ import json
 from pathlib import Path
 
 from jobs.common.cli import JobContext
+from jobs.common.landing_data import MANIFEST
 from jobs.common.tables import TableStore
-from jobs.generate import MANIFEST, generate
+from jobs.generate import generate
 from tests.settings import make_settings
 
 

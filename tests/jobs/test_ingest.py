@@ -7,7 +7,10 @@ from datetime import date
 
 import pytest
 
-from jobs.ingest import BatchWriter, IngestError, ingest, read_landing
+from jobs.common.ingest_checks import IngestError
+from jobs.common.ingest_writer import BatchWriter
+from jobs.common.landing import read_landing
+from jobs.ingest import ingest
 from tests.ingest_fixtures import context_for, land, rows
 
 HEADER = "id,updated,city,price\n"

@@ -12,7 +12,8 @@ from datetime import date
 
 import pytest
 
-from jobs.ingest import IngestError, ingest
+from jobs.common.ingest_checks import IngestError
+from jobs.ingest import ingest
 from tests.ingest_fixtures import assert_reconciles, context_for, land
 
 HEADER = "id,updated,city,price\n"
@@ -73,7 +74,7 @@ def test_a_file_no_reader_can_parse_is_quarantined_whole_and_the_rest_of_its_bat
     _land_bytes(tmp_path, "c.csv.gz", b"this is not gzip data\n")
     _land_bytes(tmp_path, "d.csv.gz", gzip.compress((HEADER + "4,2024-01-01,Oslo,100\n").encode()))
 
-    with caplog.at_level(logging.WARNING, logger="jobs.ingest"):
+    with caplog.at_level(logging.WARNING, logger="jobs.common.unreadable_files"):
         counts = ingest(context)["things"]
 
     assert (counts["rows_read"], counts["rows_silver"]) == (2, 2)
@@ -100,7 +101,7 @@ def test_hidden_and_rewritten_files_are_reported_once_in_the_audit_and_warned_ab
 
     for _ in range(2):
         caplog.clear()
-        with caplog.at_level(logging.WARNING, logger="jobs.ingest"):
+        with caplog.at_level(logging.WARNING, logger="jobs.common.ingest_audit"):
             ingest(context)
         warned = sorted(os.path.basename(r.message.split(":")[1]) for r in caplog.records)
         assert warned == [".y.csv", "_x.csv", "a.csv"]

@@ -18,8 +18,10 @@ CORRUPT_RECORD = "_corrupt_record"
 RESCUED_DATA = "_rescued_data"
 SOURCE_FILE = "_source_file"
 INGESTED_AT = "_ingested_at"
-BATCH_ID = "_batch_id"
-METADATA_COLUMNS = (RESCUED_DATA, SOURCE_FILE, INGESTED_AT, BATCH_ID)
+INGEST_BATCH_ID = "_batch_id"
+METADATA_COLUMNS = (RESCUED_DATA, SOURCE_FILE, INGESTED_AT, INGEST_BATCH_ID)
+# Size and modification time of each row's file: constant per file, read to list a batch's files.
+FILE_BYTES, FILE_MODIFIED = "_file_bytes", "_file_modified"
 
 QUARANTINE_SCHEMA = (
     "raw_record string, _source_file string, rule string, column string, reason string, "
@@ -41,21 +43,41 @@ def raw_schema(names: Iterable[str], with_corrupt_record: bool = True) -> str:
     return declared_schema(dict.fromkeys(names, "string"), with_corrupt_record)
 
 
+def source_file() -> Column:
+    """The path of the file a row was read from (Spark's hidden `_metadata` column of file sources)."""
+    return F.col("_metadata.file_path").alias(SOURCE_FILE)
+
+
+def file_columns() -> list[Column]:
+    """The row's file: its path, size and modification time."""
+    return [source_file(), F.col("_metadata.file_size").alias(FILE_BYTES),
+            F.col("_metadata.file_modification_time").alias(FILE_MODIFIED)]
+
+
+def batch_time() -> Column:
+    """When the rows were ingested.
+
+    In a stream, current_timestamp() is the micro-batch's time, kept in the checkpoint's
+    offset log: a batch replayed after a crash has the time of its first attempt.
+    """
+    return F.current_timestamp().alias(INGESTED_AT)
+
+
 def with_ingest_metadata(df: DataFrame, batch_id: int, ingested_at: datetime) -> DataFrame:
     """Stamp rows with the batch that ingested them and when; `_source_file` must be present."""
-    df = df.drop(INGESTED_AT, BATCH_ID)
+    df = df.drop(INGESTED_AT, INGEST_BATCH_ID)
     rescued = [] if RESCUED_DATA in df.columns else [F.lit(None).cast("string").alias(RESCUED_DATA)]
     return df.select(
         "*",
         *rescued,
         F.lit(ingested_at).cast("timestamp").alias(INGESTED_AT),
-        F.lit(batch_id).cast("bigint").alias(BATCH_ID),
+        F.lit(batch_id).cast("bigint").alias(INGEST_BATCH_ID),
     )
 
 
 def in_batch(batch_id: int, ingested_at: datetime) -> Column:
     """Rows of one batch: its time tells it apart from another stream's batch with the same id."""
-    return (F.col(BATCH_ID) == F.lit(batch_id)) & (F.col(INGESTED_AT) == F.lit(ingested_at).cast("timestamp"))
+    return (F.col(INGEST_BATCH_ID) == F.lit(batch_id)) & (F.col(INGESTED_AT) == F.lit(ingested_at).cast("timestamp"))
 
 
 def quarantine_rows(raw_record: Column, rule: Column, column: Column, reason: Column) -> list[Column]:
@@ -67,7 +89,7 @@ def quarantine_rows(raw_record: Column, rule: Column, column: Column, reason: Co
         column.cast("string").alias("column"),
         reason.cast("string").alias("reason"),
         F.col(INGESTED_AT),
-        F.col(BATCH_ID),
+        F.col(INGEST_BATCH_ID),
     ]
 
 

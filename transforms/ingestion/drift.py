@@ -18,7 +18,7 @@ from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql.types import ArrayType, MapType, StructType
 
-from transforms.ingestion.bronze import CORRUPT_RECORD, RESCUED_DATA, SOURCE_FILE
+from transforms.ingestion.bronze import CORRUPT_RECORD, RESCUED_DATA, SOURCE_FILE, source_file
 
 
 @dataclass(frozen=True)
@@ -87,8 +87,7 @@ def parquet_as_strings(frame: DataFrame) -> DataFrame:
          else F.col(f"`{f.name}`").cast("string")).alias(f.name)
         for f in frame.schema.fields
     ]
-    return frame.select(*values, F.lit(None).cast("string").alias(CORRUPT_RECORD),
-                        F.col("_metadata.file_path").alias(SOURCE_FILE))
+    return frame.select(*values, F.lit(None).cast("string").alias(CORRUPT_RECORD), source_file())
 
 
 JSON_MAP = "map<string,string>"

@@ -9,8 +9,10 @@ candidate key).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
@@ -73,3 +75,34 @@ def inferred_schema(
             if profile[f"c{i}_distinct"] == rows:
                 keys.append(name)
     return InferredSchema(chosen, list(dict.fromkeys(seen_tokens)), not_null, keys, rows)
+
+
+def infer_sample(sample: DataFrame, format_: str) -> InferredSchema:
+    """The schema of a sample read as strings (Parquet: as stored, its types kept)."""
+    if format_ == "parquet":  # the files carry their types; only nullability and keys are measured
+        profile = inference_profile(sample.select([sample[c].cast("string").alias(c) for c in sample.columns]))
+        inferred = inferred_schema(sample.columns, profile.first().asDict())
+        return InferredSchema(dict(sample.dtypes), [], inferred.not_null, inferred.key_candidates, inferred.rows)
+    return inferred_schema(sample.columns, inference_profile(sample).first().asDict())
+
+
+def sql_name(name: str) -> str:
+    """A file's column name as a declared one: every character not a letter, digit or `_` becomes `_`."""
+    return re.sub(r"\W", "_", name)
+
+
+def source_entry(name: str, path: str, format_: str, options: dict[str, str], schema: InferredSchema) -> dict[str, Any]:
+    """A `sources:` list item with SQL-friendly column names."""
+    declared = {sql_name(c): t for c, t in schema.columns.items()}
+    file_names = {sql_name(c): c for c in schema.columns if sql_name(c) != c}
+    entry: dict[str, Any] = {"name": name, "path": path, "format": format_, "options": options}
+    if schema.null_tokens:
+        entry["null_tokens"] = schema.null_tokens
+    entry["table"] = f"{name}_bronze"
+    entry["silver_table"] = f"{name}_silver"
+    entry["key"] = [sql_name(schema.key_candidates[0])] if schema.key_candidates else []
+    entry["expectations"] = {"not_null": [sql_name(c) for c in schema.not_null]}
+    if file_names:
+        entry["file_names"] = file_names
+    entry["columns"] = declared
+    return entry

@@ -1,33 +1,30 @@
-"""What ingest learns about landing files outside the rows it reads.
+"""What ingest learns about landing files outside the rows it reads: their size and time.
 
 The file stream skips, without a word, files whose name starts with `_` or `.` (Hadoop hides
-them) and a file rewritten under a name it already read; a file Spark cannot parse at all
-fails every batch it is in. This module lists the landing folder to report the first two, and
-reads the stream's own checkpoint (the files of a batch, its time) so that a batch holding an
-unreadable file can be re-read file by file. Everything goes through Hadoop's file system, so
-it works on any storage Spark reads (not through Spark Connect: it needs the JVM).
+them) and a file rewritten under a name it already read. This module lists the landing folder
+to report both, and reads single files (a report, a CSV header). Everything goes through
+Hadoop's file system, so it works on any storage Spark reads (not through Spark Connect: it
+needs the JVM).
 """
 
 from __future__ import annotations
 
 import fnmatch
-import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from urllib.parse import unquote, urlsplit
 
-from py4j.protocol import Py4JJavaError
-from pyspark.errors import PySparkException
 from pyspark.sql import SparkSession
 
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+# Why a file listed in a batch is not read: it was removed before the batch read it.
+GONE = "no longer in the landing folder"
 FILE_REPORT_TYPE = "struct<path:string,bytes:bigint,modified:timestamp,reason:string>"
 # Files Hadoop and Spark write beside data on purpose (commit markers, checksums, a copy in
 # progress, the generator's manifest): hidden by design, not worth a warning.
 BOOKKEEPING_NAMES = ("_SUCCESS", "_manifest", "_common_metadata", "_metadata")
 BOOKKEEPING_PREFIXES = ("_committed_", "_started_", "_temporary", "_delta_log")
 BOOKKEEPING_SUFFIXES = (".crc", "._COPYING_")
-READ_FAILURE = "FAILED_READ_FILE"
 
 
 @dataclass(frozen=True)
@@ -49,14 +46,14 @@ def file_key(path: str) -> tuple[str, str, str]:
     return parts.scheme, parts.netloc, unquote(parts.path)
 
 
-def _fs(spark: SparkSession, path: str):
+def hadoop_fs(spark: SparkSession, path: str):
     jvm = spark.sparkContext._jvm
     hadoop_path = jvm.org.apache.hadoop.fs.Path(path)
     return hadoop_path, hadoop_path.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration())
 
 
 def is_file(spark: SparkSession, path: str) -> bool:
-    hadoop_path, fs = _fs(spark, path)
+    hadoop_path, fs = hadoop_fs(spark, path)
     return bool(fs.exists(hadoop_path) and fs.getFileStatus(hadoop_path).isFile())
 
 
@@ -67,7 +64,7 @@ def _report(status, reason: str | None = None) -> FileReport:
 
 def file_report(spark: SparkSession, path: str, reason: str | None = None) -> FileReport:
     """The size and modification time of one file (zero and the epoch if it is gone)."""
-    hadoop_path, fs = _fs(spark, path)
+    hadoop_path, fs = hadoop_fs(spark, path)
     if not fs.exists(hadoop_path):
         return FileReport(path, 0, EPOCH, reason)
     return _report(fs.getFileStatus(hadoop_path), reason)
@@ -89,64 +86,6 @@ def first_line(spark: SparkSession, path: str, encoding: str = "UTF-8") -> str:
         reader.close()
 
 
-def _lines(spark: SparkSession, path: str) -> list[str] | None:
-    hadoop_path, fs = _fs(spark, path)
-    if not fs.exists(hadoop_path):
-        return None
-    return [line for line in spark.sparkContext.textFile(path, 1).collect() if line]
-
-
-def checkpoint_batch_files(spark: SparkSession, checkpoint: str, batch_id: int) -> list[str] | None:
-    """The files the file stream put in `batch_id`, from its source log (None if not found).
-
-    Each batch is a file `<batch id>` of JSON lines, or part of a compacted `<n>.compact`.
-    """
-    log = f"{checkpoint}/sources/0/{batch_id}"
-    for candidate in (log, f"{log}.compact"):
-        lines = _lines(spark, candidate)
-        if lines is not None:
-            entries = [json.loads(line) for line in lines[1:]]  # the first line is the log version
-            return [e["path"] for e in entries if e.get("batchId", batch_id) == batch_id]
-    return None
-
-
-def checkpoint_batch_time(spark: SparkSession, checkpoint: str, batch_id: int) -> datetime | None:
-    """The time the stream gave `batch_id`, kept in its offset log (what current_timestamp() reads)."""
-    lines = _lines(spark, f"{checkpoint}/offsets/{batch_id}")
-    if not lines or len(lines) < 2:
-        return None
-    return EPOCH + timedelta(milliseconds=json.loads(lines[1])["batchTimestampMs"])
-
-
-def is_read_failure(error: Exception) -> bool:
-    """Whether a Spark action failed reading a file (FAILED_READ_FILE), not for another cause."""
-    if isinstance(error, PySparkException):
-        return (error.getCondition() or "").startswith(READ_FAILURE)
-    if isinstance(error, Py4JJavaError):
-        cause = error.java_exception
-        while cause is not None:
-            if hasattr(cause, "getCondition") and str(cause.getCondition() or "").startswith(READ_FAILURE):
-                return True
-            cause = cause.getCause()
-    return False
-
-
-def failure_reason(error: Exception, limit: int = 600) -> str:
-    """What a read failure says below Spark's own wrapper: the first line of each cause."""
-    if not isinstance(error, Py4JJavaError):
-        return str(error).splitlines()[0][:limit]
-    lines, cause = [], error.java_exception.getCause()
-    while cause is not None:
-        message = (cause.getMessage() or "").strip().splitlines()
-        lines.append(f"{cause.getClass().getSimpleName()}: {message[0][:120] if message else ''}")
-        cause = cause.getCause()
-    reason = "; ".join(dict.fromkeys(lines)) or str(error.java_exception.getMessage())
-    if "TextParsingException" in reason and "ArrayIndexOutOfBounds" in reason:
-        # univocity's way of saying a line has more fields than its column limit
-        reason = "a line has more columns than the CSV parser's limit (reader option maxColumns): " + reason
-    return reason[:limit]
-
-
 def is_bookkeeping(name: str) -> bool:
     return (name in BOOKKEEPING_NAMES or name.startswith(BOOKKEEPING_PREFIXES)
             or name.endswith(BOOKKEEPING_SUFFIXES))
@@ -163,7 +102,7 @@ def list_landing(spark: SparkSession, path: str, glob: str | None = None) -> tup
     A hidden folder is reported as one entry, not descended into. `glob` is the reader's
     `pathGlobFilter`: files it excludes are excluded on purpose and not reported.
     """
-    hadoop_path, fs = _fs(spark, path)
+    hadoop_path, fs = hadoop_fs(spark, path)
     if not fs.exists(hadoop_path):
         return [], []
     visible, hidden, pending = [], [], [fs.getFileStatus(hadoop_path)]

@@ -1,0 +1,196 @@
+"""The foreachBatch body of an ingest stream: bronze, quarantine, silver and audit, safe to replay.
+
+How a batch is checked, written and replayed is told in jobs.ingest and BatchWriter._write.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import datetime, timezone
+
+from pyspark.sql import DataFrame
+from pyspark.sql import functions as F
+
+from jobs.common.cli import JobContext
+from jobs.common.config import SourceSettings
+from jobs.common.ingest_audit import AUDIT_SCHEMA, COUNTS, batch_audit
+from jobs.common.ingest_checks import IngestError, batch_counts, check_limits, checked
+from jobs.common.landing import Landed, landed_batch
+from jobs.common.landing_conform import conform
+from jobs.common.landing_files import GONE, file_key, file_report, is_file
+from jobs.common.stream_checkpoint import checkpoint_batch_files, checkpoint_location, query_id
+from jobs.common.tables import Commit
+from jobs.common.unreadable_files import is_read_failure, readable_batch
+from transforms.ingestion import checks as ingestion_checks
+from transforms.ingestion.bronze import (
+    INGEST_BATCH_ID,
+    INGESTED_AT,
+    in_batch,
+    latest_per_key,
+    merge_condition,
+    newer_condition,
+    with_ingest_metadata,
+)
+
+log = logging.getLogger(__name__)
+
+# Bronze and quarantine are read by batch (silver's input, audits), not by value: statistics on
+# the batch columns alone spare Delta min/max of every raw string column on each append.
+BATCH_STATISTICS = {"delta.dataSkippingStatsColumns": f"{INGEST_BATCH_ID},{INGESTED_AT}"}
+
+
+class BatchWriter:
+    """The foreachBatch body of one source: every write is safe to replay."""
+
+    def __init__(self, context: JobContext, source: SourceSettings) -> None:
+        self.context = context
+        self.source = source
+        self.checkpoint = checkpoint_location(context, source)
+        self.totals = dict.fromkeys(("batches", *COUNTS), 0)
+        self.error: Exception | None = None
+        self._query_id: str | None = None
+
+    def app_id(self) -> str:
+        """Names this stream's writes for Delta's idempotent appends.
+
+        The checkpoint's query id is part of it: a new checkpoint restarts batch ids at 0 and
+        must not be mistaken for a replay of the old stream's batches.
+        """
+        if self._query_id is None:
+            self._query_id = query_id(self.context.spark, self.checkpoint)
+        return f"lakehouse-ingest/{self.source.name}/{self._query_id}"
+
+    def __call__(self, batch: DataFrame, batch_id: int) -> None:
+        try:
+            self.write(batch, batch_id)
+        except Exception as error:  # kept to re-raise with its own type after the stream stops
+            self.error = error
+            raise
+
+    def write(self, batch: DataFrame, batch_id: int) -> None:
+        """Write the batch; if a file in it cannot be read, write the batch without that file.
+
+        The happy path reads the batch as the stream hands it over. Only when a read fails on
+        a file, before the batch wrote anything, are its files (from the stream's source log)
+        read one by one: a file no reader can parse (too many columns for the CSV parser,
+        binary, a wrong compression) is quarantined whole, and the others are read again as
+        one batch with the stream's batch time.
+        """
+        try:
+            self._write(landed_batch(batch), batch_id)
+            return
+        except Exception as error:
+            if not is_read_failure(error) or self._bronze_commit(batch_id) is not None:
+                raise
+            listed = checkpoint_batch_files(self.context.spark, self.checkpoint, batch_id)
+            if listed is None:  # not a file stream of ours (Auto Loader keeps its own log)
+                raise
+        self._write(readable_batch(self.context, self.source, listed, batch_id), batch_id)
+
+    def _write(self, landed: Landed, batch_id: int) -> None:
+        """Check the batch's rows, then write bronze, quarantine, silver and audit.
+
+        Nothing is written before the batch passes its limits, so a failed batch leaves no row
+        that no audit counts, and its rerun reads the landing files as they are then (fixed or
+        removed). A replay of a batch that did write bronze checks what bronze holds instead,
+        so silver and quarantine always follow from bronze. The landing files are parsed three
+        times (their names; the checks, cached for quarantine and silver; bronze); the counts
+        come from the cached rows.
+        """
+        source, tables, spark = self.source, self.context.tables, self.context.spark
+        started, clock = datetime.now(timezone.utc), time.monotonic()
+        app_id = self.app_id()
+        evolve = source.drift.add_new_columns
+        if landed.rows is None:
+            self._audit_without_rows(landed, batch_id, started)
+            return
+        conformed = conform(spark, landed.rows, source, [f.path for f in landed.files])
+        if conformed.missing and source.drift.missing_column == "fail":
+            raise IngestError(f"source {source.name}: files lack declared columns: {conformed.missing}")
+        ingested_at = landed.ingested_at
+        raw = with_ingest_metadata(conformed.rows, batch_id, ingested_at)
+        first = self._bronze_commit(batch_id)
+        if first is None:
+            batch_rows = self._with_bronze_columns(raw)
+        else:  # a replay: its first attempt passed the limits and wrote bronze, with its own time
+            ingested_at = datetime.fromisoformat(first.note) if first.note else ingested_at
+            batch_rows = tables.read(source.table).where(in_batch(batch_id, ingested_at))
+        # Cached: the counts, quarantine and silver read the checked rows, and the cache also cuts
+        # the plan (the checks of a wide table made the optimizer run for minutes on each query).
+        rows = checked(batch_rows, source, conformed.missing).persist()
+        try:
+            read, quarantined = rows.agg(
+                F.count(F.lit(1)), F.count(F.when(F.size(ingestion_checks.FAILURES) > 0, 1))).first()
+            if first is None:
+                check_limits(source, read, quarantined, rows, batch_id)
+            appended = tables.append_once(raw, source.table, app_id, batch_id, merge_schema=evolve,
+                                          properties=BATCH_STATISTICS, note=ingested_at.isoformat())
+            written = appended.metrics.get("numOutputRows") if appended is not None else None
+            if first is None and written is not None and written != read:
+                raise IngestError(
+                    f"source {source.name} batch {batch_id}: {written} rows went to bronze but {read} were "
+                    "checked: a landing file changed while it was read; rerun to replay the batch from bronze")
+            bronze_seconds = time.monotonic() - clock
+            merged, kept = self._quarantine_and_merge(rows, app_id, batch_id)
+        finally:
+            rows.unpersist()
+        counts = batch_counts(source, read, quarantined, kept)
+        self._audit(batch_id, started, counts, merged, landed,
+                    (bronze_seconds, time.monotonic() - clock - bronze_seconds))
+        for key in COUNTS:
+            self.totals[key] += counts[key]
+        log.info("%s batch %s: %s", source.name, batch_id, counts)
+
+    def _audit_without_rows(self, landed: Landed, batch_id: int, started: datetime) -> None:
+        """Audit a batch whose files hold no row (empty, unreadable or removed), naming each file."""
+        spark = self.context.spark
+        listed = checkpoint_batch_files(spark, self.checkpoint, batch_id) or []
+        known = {file_key(f.path) for f in landed.unreadable}
+        for path in (p for p in listed if file_key(p) not in known):
+            if is_file(spark, path):
+                landed.files.append(file_report(spark, path))
+            else:
+                landed.unreadable.append(file_report(spark, path, GONE))
+        log.info("%s batch %s: no rows in %s file(s)", self.source.name, batch_id, len(listed))
+        self._audit(batch_id, started, dict.fromkeys(COUNTS, 0), {}, landed, (0.0, 0.0))
+
+    def _bronze_commit(self, batch_id: int) -> Commit | None:
+        """The bronze append of this batch, if an earlier attempt committed it."""
+        tables = self.context.tables
+        if not tables.has_data(self.source.table):
+            return None
+        return tables.find_commit(self.source.table, f"{self.app_id()}/{batch_id}")
+
+    def _with_bronze_columns(self, raw: DataFrame) -> DataFrame:
+        """`raw` with bronze's columns: under schema evolution, those added by earlier batches."""
+        tables, table = self.context.tables, self.source.table
+        if not self.source.drift.add_new_columns or not tables.has_data(table):
+            return raw
+        return tables.read(table).limit(0).unionByName(raw, allowMissingColumns=True)
+
+    def _quarantine_and_merge(self, rows: DataFrame, app_id: str, batch_id: int) -> tuple[dict[str, int], int]:
+        """Quarantine the batch's failed rows, upsert the rest into silver; return the merge and rows kept."""
+        source, tables = self.source, self.context.tables
+        evolve = source.drift.add_new_columns
+        tables.append_once(ingestion_checks.failed(rows), source.quarantine, app_id, batch_id,
+                           properties=BATCH_STATISTICS)
+        latest = latest_per_key(ingestion_checks.passed(rows), source.key, source.order_by)
+        if source.key:
+            # `rows` is cached and its dedup deterministic, so Delta need not copy it again.
+            merged = tables.merge(latest, source.silver, merge_condition(source.key),
+                                  newer_condition(source.order_by), evolve_schema=evolve,
+                                  stable_source=True)
+            return merged, merged["numSourceRows"]
+        # Without a key every row is its own record: an idempotent append.
+        appended = tables.append_once(latest, source.silver, app_id, batch_id, merge_schema=evolve)
+        kept = appended.metrics.get("numOutputRows", 0) if appended else latest.count()
+        return {"numTargetRowsInserted": kept}, kept
+
+    def _audit(self, batch_id: int, started: datetime, counts: dict[str, int], merged: dict[str, int],
+               landed: Landed, seconds: tuple[float, float]) -> None:
+        """One audit row per batch: its counts and every file, read or quarantined whole."""
+        audit = batch_audit(self.source, batch_id, self._query_id, started, counts, merged, landed, seconds)
+        self.context.tables.append_once(self.context.spark.createDataFrame([audit], AUDIT_SCHEMA),
+                                        self.source.audit_table, self.app_id(), batch_id, merge_schema=True)
+        self.totals["batches"] += 1

@@ -1,0 +1,30 @@
+"""A reviewed `sources:` entry from an inferred schema: SQL-friendly names, file names kept."""
+
+from __future__ import annotations
+
+from transforms.ingestion.infer import InferredSchema, source_entry, sql_name
+
+
+def test_awkward_file_names_are_declared_sql_friendly_and_kept_as_file_names() -> None:
+    schema = InferredSchema({"id": "int", "home.dest": "string", "age (years)": "double"}, ["NA"],
+                            ["id", "home.dest"], ["home.dest"], 3)
+
+    entry = source_entry("people", "people.csv", "csv", {"sep": ";"}, schema)
+
+    assert entry == {
+        "name": "people", "path": "people.csv", "format": "csv", "options": {"sep": ";"},
+        "null_tokens": ["NA"], "table": "people_bronze", "silver_table": "people_silver",
+        "key": ["home_dest"], "expectations": {"not_null": ["id", "home_dest"]},
+        "file_names": {"home_dest": "home.dest", "age__years_": "age (years)"},
+        "columns": {"id": "int", "home_dest": "string", "age__years_": "double"},
+    }
+    assert list(entry) == ["name", "path", "format", "options", "null_tokens", "table", "silver_table",
+                           "key", "expectations", "file_names", "columns"]  # the order a person reads
+
+
+def test_a_schema_without_tokens_keys_or_renames_has_no_such_entries() -> None:
+    entry = source_entry("t", "t.csv", "csv", {}, InferredSchema({"a": "int"}, [], [], [], 0))
+
+    assert entry["key"] == [] and entry["expectations"] == {"not_null": []}
+    assert "null_tokens" not in entry and "file_names" not in entry
+    assert sql_name("a-b.c") == "a_b_c"
