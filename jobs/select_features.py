@@ -21,6 +21,7 @@ from pyspark.sql import functions as F
 
 from jobs.common.cli import JobContext, run_job
 from jobs.common.config import ConfigError
+from jobs.common.model_inputs import SPLIT_COLUMN, split_part
 from jobs.common.tracking import configure_mlflow
 from transforms.modeling.split import TRAIN, assign_split
 from transforms.selection import (
@@ -48,14 +49,15 @@ def select_features(context: JobContext, args: argparse.Namespace | None = None)
     if selection is None:
         raise ConfigError(f"use case {use_case.name!r} has no `selection:` section to run")
     features = tables.read(selection.input_table)
-    if "split" not in features.columns:
-        features = assign_split(features, use_case.key, settings.split.test_fraction, settings.split.seed)
+    if SPLIT_COLUMN not in features.columns:
+        features = assign_split(features, use_case.key, settings.split.test_fraction, settings.split.seed,
+                                SPLIT_COLUMN)
     steps = [SelectionStep(s.selector, s.params) for s in selection.steps]
     pipeline = build_selection_pipeline(steps, selection.features_col, use_case.label, use_case.task)
 
     configure_mlflow(settings)
     with mlflow.start_run(run_name=f"{use_case.name}-selection") as run:
-        model = pipeline.fit(features.where(F.col("split") == TRAIN))
+        model = pipeline.fit(split_part(features, TRAIN))
         selected = model.transform(features)
         tables.write(selected, selection.output_table)
         rows = selection_report(model)
