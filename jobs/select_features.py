@@ -22,6 +22,7 @@ from pyspark.sql import functions as F
 from jobs.common.cli import JobContext, run_job
 from jobs.common.config import ConfigError
 from jobs.common.model_inputs import SPLIT_COLUMN, split_part
+from jobs.common.run_logging import SELECTION_ARTIFACT
 from jobs.common.tracking import configure_mlflow
 from transforms.modeling.split import TRAIN, assign_split
 from transforms.selection import (
@@ -68,7 +69,7 @@ def select_features(context: JobContext, args: argparse.Namespace | None = None)
         kept = feature_names(tables.read(selection.output_table), selection.features_col)
         mlflow.log_params({f"step_{i}": s.selector for i, s in enumerate(steps)})
         mlflow.log_metrics({"features_in": len(inputs), "features_kept": len(kept)})
-        mlflow.log_dict({"kept": kept, "decisions": rows}, "selection/report.json")
+        mlflow.log_dict({"kept": kept, "decisions": rows}, SELECTION_ARTIFACT)
         mlflow.log_text(report_csv(rows), "selection/report.csv")
         mlflow.set_tags({
             "use_case": use_case.name,
