@@ -11,13 +11,12 @@ import argparse
 import logging
 
 from pyspark.ml import PipelineModel
-from pyspark.sql import functions as F
 
 from jobs.common.cli import JobContext, run_job
-from jobs.common.model_inputs import labelled_rows
-from transforms.features.pipeline import FEATURES_COLUMN, Step, build_feature_pipeline
+from jobs.common.model_inputs import SPLIT_COLUMN, labelled_rows, split_part
+from jobs.common.model_setup import check_features, feature_pipeline
+from transforms.features.pipeline import FEATURES_COLUMN
 from transforms.modeling.split import TRAIN
-from transforms.profiling.governance import check_feature_steps
 
 log = logging.getLogger(__name__)
 
@@ -26,20 +25,15 @@ def build_features(context: JobContext, args: argparse.Namespace | None = None) 
     settings = context.settings
     use_case = settings.use_case
     # Refuse identifiers, leaks and protected attributes before reading any data.
-    check_feature_steps([(s.stage, s.columns, s.params) for s in settings.features.steps],
-                        use_case.identifiers, use_case.leaks, use_case.protected)
+    check_features(settings)
     labelled = labelled_rows(context)
     split = labelled.rows
-    pipeline = build_feature_pipeline(
-        [Step(s.stage, s.columns, s.params) for s in settings.features.steps], labelled.inputs,
-        label=use_case.label,
-    )
-    model: PipelineModel = pipeline.fit(split.where(F.col("split") == TRAIN))
-    features = model.transform(split).select(*use_case.key, "split", use_case.label, FEATURES_COLUMN)
+    model: PipelineModel = feature_pipeline(settings, labelled.inputs).fit(split_part(split, TRAIN))
+    features = model.transform(split).select(*use_case.key, SPLIT_COLUMN, use_case.label, FEATURES_COLUMN)
     context.tables.write(features, settings.features.output_table)
     counts = {
-        row["split"]: row["count"]
-        for row in context.tables.read(settings.features.output_table).groupBy("split").count().collect()
+        row[SPLIT_COLUMN]: row["count"]
+        for row in context.tables.read(settings.features.output_table).groupBy(SPLIT_COLUMN).count().collect()
     }
     log.info("feature table %s: %s", context.tables.qualified(settings.features.output_table), counts)
     return counts

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import argparse
 import logging
-from pathlib import Path
 
 import mlflow
 
 from jobs.common.cli import JobContext, run_job
 from jobs.common.config import Settings
+from jobs.common.report_files import REPORTS_FOLDER, write_report
 from jobs.common.tracking import configure_mlflow
 from transforms.profiling import STATS_TABLE_SCHEMA, ProfileSettings, TableProfile, profile_frame
 from transforms.profiling.governance import column_roles
@@ -26,12 +26,7 @@ STATS_TABLE = "column_profile"
 
 def report_path(settings: Settings, table: str, run_id: str) -> str:
     """Where the HTML report of a run goes: beside the use case's tables, under _reports."""
-    return f"{settings.lakehouse.root}/{settings.use_case.schema_}/_reports/profile_{table}_{run_id}.html"
-
-
-def _local(path: str) -> Path:
-    # Databricks exposes DBFS to Python's file API under /dbfs.
-    return Path("/dbfs/" + path.removeprefix("dbfs:/")) if path.startswith("dbfs:/") else Path(path)
+    return f"{settings.lakehouse.root}/{settings.use_case.schema_}/{REPORTS_FOLDER}/profile_{table}_{run_id}.html"
 
 
 def profile_settings(args: argparse.Namespace) -> ProfileSettings:
@@ -58,9 +53,7 @@ def profile(context: JobContext, args: argparse.Namespace) -> TableProfile:
         stats = context.spark.createDataFrame(result.stats_rows(), STATS_TABLE_SCHEMA)
         context.tables.write(stats, STATS_TABLE, mode="append")
         path = report_path(settings, table, result.run_id)
-        local = _local(path)
-        local.parent.mkdir(parents=True, exist_ok=True)
-        local.write_text(render_report(result), encoding="utf-8")
+        local = write_report(path, render_report(result))
         mlflow.set_tags({"job": "profile", "source_table": result.source_table})
         mlflow.log_params({"source_table": result.source_table, "source_version": version,
                            "quantile_accuracy": result.settings.quantile_accuracy,

@@ -15,60 +15,26 @@ import argparse
 import logging
 from typing import Any
 
-from mlflow.exceptions import MlflowException
+from mlflow.entities.model_registry import ModelVersion
 from pyspark.sql import DataFrame
-from pyspark.sql import functions as F
 
 from jobs.common.cli import JobContext, run_job
-from jobs.common.model_inputs import labelled_rows, split_fingerprint
+from jobs.common.lineage import frozen_test_rows
 from jobs.common.model_loading import load_spark_model
-from jobs.common.tracking import client, configure_mlflow, registered_model_name
+from jobs.common.model_setup import configured_metric
+from jobs.common.registry import THRESHOLD_TAG, set_alias, tag_version, version_by_alias
+from jobs.common.tracking import configure_mlflow, registered_model_name
 from transforms.modeling.gate import Bound, decide
-from transforms.modeling.split import TEST
 from transforms.modeling.statistics import test_metrics
-from transforms.modeling.tuning import DEFAULT_METRIC
 
 log = logging.getLogger(__name__)
 
 
-def _version_by_alias(name: str, alias: str) -> Any | None:
-    try:
-        return client().get_model_version_by_alias(name, alias)
-    except MlflowException:
-        return None
-
-
-def frozen_test_rows(context: JobContext, run_id: str) -> DataFrame:
-    """The raw test rows of a training run, as it read them: its lineage tags name the Delta
-    versions of the labelled table and the split table, and the split settings it used."""
-    settings, tables = context.settings, context.tables
-    tags = client().get_run(run_id).data.tags
-    needed = ["source_table", "source_table_version", *(["split_table", "split_table_version"]
-                                                          if settings.split.table else [])]
-    missing = [t for t in needed if t not in tags]
-    if missing:
-        raise LookupError(f"training run {run_id} records no {', '.join(missing)} tag(s): the gate cannot read "
-                          f"the rows it was tested on; train the challenger again")
-    # The tags are read back from the tracking server: only this use case's own tables, named
-    # by config, reach SQL.
-    expected = {"source_table": tables.qualified(settings.features.input_table)}
-    if settings.split.table:
-        expected["split_table"] = tables.qualified(settings.split.table)
-    recorded = {"split_config": split_fingerprint(settings), **expected}
-    changed = [f"{k} {tags[k]!r} (config now: {v!r})" for k, v in recorded.items() if k in tags and tags[k] != v]
-    if changed:
-        raise LookupError(f"training run {run_id} was tested on other rows than this config names: "
-                          f"{'; '.join(changed)}; train the challenger again")
-    split_version = int(tags["split_table_version"]) if settings.split.table else None
-    data = labelled_rows(context, int(tags["source_table_version"]), split_version)
-    return data.rows.where(F.col("split") == TEST).drop("split")
-
-
-def _metrics_on_test_rows(context: JobContext, version: Any, rows: DataFrame) -> dict[str, float]:
+def _metrics_on_test_rows(context: JobContext, version: ModelVersion, rows: DataFrame) -> dict[str, float]:
     """Metrics of a registered version on `rows`, at its decision threshold (as the score job uses it)."""
     use_case = context.settings.use_case
     model = load_spark_model(context.spark, f"models:/{version.name}/{version.version}")
-    threshold = float(version.tags.get("decision_threshold", context.settings.score.threshold))
+    threshold = float(version.tags.get(THRESHOLD_TAG, context.settings.score.threshold))
     return test_metrics(model.transform(rows), use_case.task, use_case.label, threshold)
 
 
@@ -77,11 +43,11 @@ def promote(context: JobContext, args: argparse.Namespace | None = None) -> dict
     gate, model = settings.gate, settings.model
     configure_mlflow(settings, create_store=False)
     name = registered_model_name(settings)
-    challenger = _version_by_alias(name, model.challenger_alias)
+    challenger = version_by_alias(name, model.challenger_alias)
     if challenger is None:
         raise LookupError(f"no model version of {name!r} carries @{model.challenger_alias}: run training first")
-    champion = _version_by_alias(name, model.alias)
-    metric = gate.metric or settings.train.metric or DEFAULT_METRIC[settings.use_case.task]
+    champion = version_by_alias(name, model.alias)
+    metric = gate.metric or configured_metric(settings)
     if champion is not None and champion.version == challenger.version:
         return {"model_name": name, "version": str(challenger.version), "promoted": False,
                 "reasons": [f"version {challenger.version} is already @{model.alias}"]}
@@ -91,7 +57,7 @@ def promote(context: JobContext, args: argparse.Namespace | None = None) -> dict
     thresholds = {k: Bound(v.min, v.max) for k, v in gate.thresholds.items()}
     decision = decide(challenger_metrics, champion_metrics, metric, gate.margin, thresholds)
 
-    registry, version = client(), str(challenger.version)
+    version = str(challenger.version)
     verdict = "promoted" if decision.promote else "rejected"
     tags = {
         "gate_decision": verdict,
@@ -103,11 +69,9 @@ def promote(context: JobContext, args: argparse.Namespace | None = None) -> dict
     }
     if champion_metrics is not None:
         tags[f"gate_champion_test_{metric}"] = f"{champion_metrics[metric]:.6g}"
-    for key, value in tags.items():
-        registry.set_model_version_tag(name, version, key, value)
-    registry.update_model_version(name, version, description=f"Gate: {verdict}. " + "; ".join(decision.reasons))
+    tag_version(name, version, tags, description=f"Gate: {verdict}. " + "; ".join(decision.reasons))
     if decision.promote:
-        registry.set_registered_model_alias(name, model.alias, version)
+        set_alias(name, model.alias, version)
     log.info("gate %s %s v%s: %s", verdict, name, version, decision.reasons)
     return {"model_name": name, "version": version, "promoted": decision.promote, "reasons": decision.reasons,
             "champion_version": tags["gate_champion_version"], "metrics": challenger_metrics,

@@ -12,7 +12,8 @@ import math
 from typing import Any
 
 from jobs.common.cli import JobContext, run_job
-from jobs.common.tracking import client
+from jobs.common.model_setup import configured_metric
+from jobs.common.registry import version_aliases
 from jobs.features import build_features
 from jobs.generate import generate
 from jobs.ingest import ingest
@@ -21,7 +22,7 @@ from jobs.profile_table import profile
 from jobs.promote import promote
 from jobs.score import score
 from jobs.select_features import select_features
-from jobs.train import train, training_metric
+from jobs.train import train
 
 
 def run_all(context: JobContext, args: argparse.Namespace) -> dict[str, Any]:
@@ -65,7 +66,7 @@ def _report(context: JobContext, results: dict[str, Any]) -> None:
         print(f"  {source}: {counts['rows_read']} / {counts['rows_silver']} / "
               f"{counts['rows_quarantined']} / {counts['duplicates_merged']}")
     trained, gate = results["train"], results["promote"]
-    metric = training_metric(settings)
+    metric = configured_metric(settings)
     print("\n== Candidates (CV on the training split, then the test split) ==")
     print(f"  {'candidate':<22} {'CV ' + metric + ' mean ± std':>26} {'test ' + metric:>14}   chosen parameters")
     for row in trained["candidates"]:
@@ -76,7 +77,7 @@ def _report(context: JobContext, results: dict[str, Any]) -> None:
     if selection:
         print(f"  selection inside the model kept {selection['features_kept']} of {selection['features_in']} "
               f"features; dropped: {', '.join(selection['dropped']) or 'none'}")
-    aliases = client().get_model_version(trained["model_name"], trained["version"]).aliases
+    aliases = version_aliases(trained["model_name"], trained["version"])
     print(f"\n== Model {trained['model_name']} v{trained['version']} @{', @'.join(sorted(aliases))} "
           f"(run {trained['run_id']}) ==")
     for name, value in trained["metrics"].items():

@@ -21,6 +21,8 @@ from pyspark.sql import functions as F
 
 from jobs.common.cli import JobContext, run_job
 from jobs.common.config import ConfigError
+from jobs.common.model_inputs import SPLIT_COLUMN, split_part
+from jobs.common.run_logging import SELECTION_ARTIFACT
 from jobs.common.tracking import configure_mlflow
 from transforms.modeling.split import TRAIN, assign_split
 from transforms.selection import (
@@ -48,14 +50,15 @@ def select_features(context: JobContext, args: argparse.Namespace | None = None)
     if selection is None:
         raise ConfigError(f"use case {use_case.name!r} has no `selection:` section to run")
     features = tables.read(selection.input_table)
-    if "split" not in features.columns:
-        features = assign_split(features, use_case.key, settings.split.test_fraction, settings.split.seed)
+    if SPLIT_COLUMN not in features.columns:
+        features = assign_split(features, use_case.key, settings.split.test_fraction, settings.split.seed,
+                                SPLIT_COLUMN)
     steps = [SelectionStep(s.selector, s.params) for s in selection.steps]
     pipeline = build_selection_pipeline(steps, selection.features_col, use_case.label, use_case.task)
 
     configure_mlflow(settings)
     with mlflow.start_run(run_name=f"{use_case.name}-selection") as run:
-        model = pipeline.fit(features.where(F.col("split") == TRAIN))
+        model = pipeline.fit(split_part(features, TRAIN))
         selected = model.transform(features)
         tables.write(selected, selection.output_table)
         rows = selection_report(model)
@@ -66,7 +69,7 @@ def select_features(context: JobContext, args: argparse.Namespace | None = None)
         kept = feature_names(tables.read(selection.output_table), selection.features_col)
         mlflow.log_params({f"step_{i}": s.selector for i, s in enumerate(steps)})
         mlflow.log_metrics({"features_in": len(inputs), "features_kept": len(kept)})
-        mlflow.log_dict({"kept": kept, "decisions": rows}, "selection/report.json")
+        mlflow.log_dict({"kept": kept, "decisions": rows}, SELECTION_ARTIFACT)
         mlflow.log_text(report_csv(rows), "selection/report.csv")
         mlflow.set_tags({
             "use_case": use_case.name,

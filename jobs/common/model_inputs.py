@@ -1,21 +1,28 @@
 """The rows a model learns from: the labelled silver table at one Delta version, split into
-train / test, with the label mapped to a number. Shared by the features, selection and train
-jobs, so each sees the same rows, split and label."""
+train / test, with the label mapped to a number, and its training rows as tuning takes them.
+Shared by the features, selection, train and promote jobs, so each sees the same rows, split
+and label."""
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
 
+from pyspark.errors import AnalysisException
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 from jobs.common.cli import JobContext
 from jobs.common.config import Settings
+from jobs.common.model_setup import training_plan
 from transforms.modeling.labels import LabelMapping, apply_label, check_labels
-from transforms.modeling.split import configured_split
+from transforms.modeling.split import TRAIN, configured_split
+from transforms.modeling.training import prepared_training_rows
 
 log = logging.getLogger(__name__)
+
+# The column `configured_split` adds ('train' / 'test'), whatever the split table calls its own.
+SPLIT_COLUMN = "split"
 
 
 def model_input_columns(columns: list[str], label: str, leaks: list[str] = ()) -> list[str]:
@@ -79,3 +86,28 @@ def labelled_rows(context: JobContext, version: int | None = None, split_version
     rows = apply_label(with_split(context, source, split_version), mapping).where(F.col(mapping.column).isNotNull())
     inputs = model_input_columns(source.columns, mapping.column, settings.use_case.leaks)
     return LabelledRows(rows, table, version, inputs, split_version)
+
+
+def split_part(rows: DataFrame, part: str) -> DataFrame:
+    """The rows of one split part (`TRAIN` or `TEST`)."""
+    return rows.where(F.col(SPLIT_COLUMN) == part)
+
+
+def excluded_keys(context: JobContext, source: DataFrame) -> DataFrame | None:
+    """Keys of the rows `train.exclude` keeps out of training, judged on the raw input rows."""
+    settings = context.settings
+    if not settings.train.exclude:
+        return None
+    try:
+        return source.where(settings.train.exclude).select(*settings.use_case.key)
+    except AnalysisException as error:
+        raise ValueError(f"train.exclude {settings.train.exclude!r}: {error}") from None
+
+
+def training_rows(settings: Settings, rows: DataFrame, excluded: DataFrame | None = None) -> DataFrame:
+    """The training split of `rows` ready for tuning (`prepared_training_rows`), without the rows
+    whose key is in `excluded` (`excluded_keys`)."""
+    rows = split_part(rows, TRAIN)
+    if excluded is not None:
+        rows = rows.join(excluded, settings.use_case.key, "left_anti")
+    return prepared_training_rows(rows, training_plan(settings))

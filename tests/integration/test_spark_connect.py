@@ -19,12 +19,12 @@ import pytest
 from mlflow.entities.model_registry import ModelVersion
 
 from jobs.common.cli import JobContext, job_parser, open_context
+from jobs.common.registry import model_staging
 from jobs.common.tracking import client, configure_mlflow, registered_model_name
 from jobs.features import build_features
 from jobs.generate import generate
 from jobs.ingest import ingest
 from jobs.promote import promote
-from jobs.train import model_staging
 from tests.spark_processes import (
     DELTA_CONF,
     DELTA_PACKAGE,

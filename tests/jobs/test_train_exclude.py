@@ -8,7 +8,7 @@ import pytest
 from pyspark.sql import functions as F
 
 from jobs.common.cli import JobContext, job_parser, open_context
-from jobs.train import excluded_keys, training_rows
+from jobs.common.model_inputs import excluded_keys, training_rows
 
 
 def _context(tmp: Path, *extra: str) -> JobContext:

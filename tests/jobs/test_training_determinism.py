@@ -15,8 +15,9 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 from jobs.common.cli import JobContext, job_parser, open_context
+from jobs.common.model_inputs import training_rows
 from jobs.features import build_features
-from jobs.train import train, training_rows
+from jobs.train import train
 from transforms.modeling.tuning import FOLD_COLUMN, stable_layout, with_folds
 
 # Row subsampling and column sampling (xgboost), an early-stopping slice, a log target and

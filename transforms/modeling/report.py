@@ -15,6 +15,14 @@ from transforms.reporting.html import STYLE, html_table, new_figure, png_image
 TOP_FEATURES = 25
 
 
+@dataclass(frozen=True)
+class Residual:
+    """One test row of a regressor: the truth and the prediction."""
+
+    label: float
+    prediction: float
+
+
 @dataclass
 class Assessment:
     """Everything the report shows; lists of plain rows, nothing lazy."""
@@ -36,8 +44,8 @@ class Assessment:
     curves: dict[str, list[tuple[float, float]]] = field(default_factory=dict)
     calibration: list[dict[str, float]] = field(default_factory=list)
     deciles: list[dict[str, float]] = field(default_factory=list)
-    # Regression only: a sample of (label, prediction) pairs.
-    residuals: list[tuple[float, float]] = field(default_factory=list)
+    # Regression only: a sample of the test rows.
+    residuals: list[Residual] = field(default_factory=list)
     # Every candidate on the test split: {"candidate", "params", "cv_mean", "cv_std",
     # "threshold", "test": {metric: value}, "business": {figure: value}}.
     candidates: list[dict[str, Any]] = field(default_factory=list)
@@ -81,9 +89,9 @@ def _gains_plot(deciles: list[dict[str, float]]) -> str:
     return png_image(figure)
 
 
-def _residual_plot(pairs: list[tuple[float, float]]) -> str:
+def _residual_plot(residuals: list[Residual]) -> str:
     figure, axes = new_figure(4, 3.2)
-    axes.scatter([p[1] for p in pairs], [p[0] - p[1] for p in pairs], s=6, alpha=0.6)
+    axes.scatter([r.prediction for r in residuals], [r.label - r.prediction for r in residuals], s=6, alpha=0.6)
     axes.axhline(0, color="grey", linestyle="--")
     axes.set(xlabel="prediction", ylabel="label - prediction", title="Residuals (test)")
     return png_image(figure)

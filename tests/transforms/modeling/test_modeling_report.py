@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from transforms.modeling.classification import calibration, curves, lift_by_decile
-from transforms.modeling.report import Assessment, render_assessment
+from transforms.modeling.report import Assessment, Residual, render_assessment
 from transforms.modeling.scores import ScoreBin, confusion
 
 COMPARISON = [{"candidate": "lasso", "params": "{'regParam': 0.1}", "mean": 3.0, "std": 0.2, "best": False},
@@ -15,7 +15,7 @@ def test_regression_report_has_residuals_importance_and_no_external_files() -> N
         title="A", task="regression", metric="rmse", lineage=[("git_commit", "abc")], comparison=COMPARISON,
         best="lasso", test_metrics={"rmse": 2.1}, baseline_metrics={"rmse": 5.0},
         business={"within_tolerance": 0.7}, importance=[("x1", 0.8), ("x2", 0.2)],
-        fairness=[{"attribute": "sex", "group": "f", "rows": 3, "rmse": 1.0}], residuals=[(1.0, 1.2), (2.0, 1.7)]))
+        fairness=[{"attribute": "sex", "group": "f", "rows": 3, "rmse": 1.0}], residuals=[Residual(1.0, 1.2), Residual(2.0, 1.7)]))
     assert page.count("★") == 1 and "★ lasso</td><td>{&#x27;regParam&#x27;: 0.0}" in page
     assert page.count("data:image/png;base64,") == 2  # residuals, importance
     assert "Classification at threshold" not in page

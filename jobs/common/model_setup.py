@@ -1,0 +1,99 @@
+"""The use case's settings as the modeling transforms take them: the feature and selection
+stages, the candidates, the value matrix, and the plans of training and assessment. Shared by
+the features and train jobs, so both build the same stages from the same config."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pyspark.ml import Pipeline
+from pyspark.ml.base import Estimator, Transformer
+from pyspark.sql import SparkSession
+
+from jobs.common.config import Settings
+from transforms.features.pipeline import FEATURES_COLUMN, Step, build_feature_pipeline
+from transforms.modeling.assessment import AssessmentPlan
+from transforms.modeling.business import ValueMatrix
+from transforms.modeling.candidates import Candidate, build_candidate
+from transforms.modeling.choice import training_metric
+from transforms.modeling.training import TrainingPlan
+from transforms.modeling.tuning import TuningResult
+from transforms.profiling.governance import check_feature_steps
+from transforms.selection import SelectionStep, build_selection_pipeline
+
+
+def configured_metric(settings: Settings) -> str:
+    """The metric training tunes and compares candidates on."""
+    return training_metric(settings.use_case.task, settings.train.metric)
+
+
+def check_features(settings: Settings) -> None:
+    """Refuse feature steps that read identifiers, leaks or protected attributes (before any data is read)."""
+    use_case = settings.use_case
+    check_feature_steps([(s.stage, s.columns, s.params) for s in settings.features.steps],
+                        use_case.identifiers, use_case.leaks, use_case.protected)
+
+
+def feature_pipeline(settings: Settings, inputs: list[str]) -> Pipeline:
+    """The configured feature stages on the raw columns `inputs`."""
+    steps = [Step(s.stage, s.columns, s.params) for s in settings.features.steps]
+    return build_feature_pipeline(steps, inputs, label=settings.use_case.label)
+
+
+def model_stages(settings: Settings, inputs: list[str]) -> list[Estimator | Transformer]:
+    """The stages between the raw columns and the estimator: features, then selection."""
+    use_case = settings.use_case
+    check_features(settings)
+    stages = feature_pipeline(settings, inputs).getStages()
+    if settings.selection is not None:
+        selectors = [SelectionStep(s.selector, s.params) for s in settings.selection.steps]
+        stages += build_selection_pipeline(selectors, settings.selection.features_col, use_case.label,
+                                           use_case.task).getStages()
+    return stages
+
+
+def task_slots(settings: Settings, spark: SparkSession) -> int:
+    """Parameter maps fitted at once: as configured, else the cluster's task slots (Spark Connect
+    has no SparkContext to ask: one at a time there)."""
+    if settings.train.parallelism:
+        return settings.train.parallelism
+    try:
+        return max(1, spark.sparkContext.defaultParallelism)
+    except Exception:  # Spark Connect sessions raise on sparkContext
+        return 1
+
+
+def build_candidates(settings: Settings) -> list[Candidate]:
+    use_case, model = settings.use_case, settings.model
+    return [
+        build_candidate(c.label, c.algorithm, use_case.task, c.params, c.grid, FEATURES_COLUMN, use_case.label,
+                        model.target_transform,
+                        settings.train.early_stopping_rounds if c.early_stopping else None)
+        for c in model.candidate_list()
+    ]
+
+
+def chosen_params(settings: Settings, result: TuningResult) -> dict[str, Any]:
+    """The best candidate's hyperparameters: as configured, with the grid's choice on top."""
+    configured = {c.label: c.params for c in settings.model.candidate_list()}
+    return {**configured.get(result.candidate.name, {}), **result.best_params}
+
+
+def value_matrix(settings: Settings) -> ValueMatrix | None:
+    """The value of a classifier's decisions, when configured (a regressor has none)."""
+    matrix = settings.assessment.value_matrix
+    return ValueMatrix(**matrix.model_dump()) if matrix and settings.use_case.task == "classification" else None
+
+
+def training_plan(settings: Settings) -> TrainingPlan:
+    use_case, train = settings.use_case, settings.train
+    return TrainingPlan(use_case.key, use_case.task, use_case.label, configured_metric(settings),
+                        settings.model.target_transform, train.tuning, train.folds, train.train_ratio,
+                        train.validation_fraction, train.seed)
+
+
+def assessment_plan(settings: Settings) -> AssessmentPlan:
+    use_case, config = settings.use_case, settings.assessment
+    return AssessmentPlan(f"Assessment of {settings.model.name} ({use_case.name})", use_case.task, use_case.label,
+                          configured_metric(settings), value_matrix(settings), config.tolerance,
+                          config.value_within_tolerance, config.cost_per_unit_error, tuple(use_case.protected))

@@ -1,0 +1,95 @@
+"""The training split made ready for tuning, and every candidate tuned on it as the whole pipeline.
+
+Row order must not reach an estimator (see `stable_layout`), so every frame a candidate is
+fitted on is laid out by key; the early-stopping rows and the tuning folds come from hashes
+of the key, so the same rows play the same part on every run.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from pyspark.ml.base import Estimator, Transformer
+from pyspark.sql import DataFrame
+from pyspark.sql import functions as F
+
+from transforms.modeling.candidates import FIT_LABEL, VALIDATION_COLUMN, Candidate
+from transforms.modeling.target import transformed_label
+from transforms.modeling.tuning import (
+    HASH_BUCKETS,
+    Preprocessing,
+    TuningResult,
+    assign_folds,
+    build_evaluator,
+    fold_count,
+    stable_layout,
+    tune_pipeline,
+)
+
+log = logging.getLogger(__name__)
+
+# Seeds of the two hashes, offset from the configured seed so they differ from each other and
+# from the split's.
+VALIDATION_SEED_OFFSET, FOLD_SEED_OFFSET = 1, 2
+
+
+@dataclass(frozen=True)
+class TrainingPlan:
+    """How the training rows are prepared and tuned (from the use case's `train:` settings)."""
+
+    key: list[str]
+    task: str
+    label: str
+    metric: str
+    target_transform: str = "none"
+    tuning: str = "cross_validation"
+    folds: int = 3
+    train_ratio: float = 0.8
+    validation_fraction: float = 0.1
+    seed: int = 0
+
+
+def prepared_training_rows(rows: DataFrame, plan: TrainingPlan) -> DataFrame:
+    """Training rows with the fit label (transformed target), the early-stopping flag
+    (`VALIDATION_COLUMN`) and the tuning fold (`FOLD_COLUMN`)."""
+    if plan.target_transform != "none":
+        rows = rows.withColumn(FIT_LABEL, transformed_label(plan.label, plan.target_transform))
+    # Hash of the key, so the same rows stop the boosting on every run.
+    bucket = F.pmod(F.xxhash64(*[F.col(c) for c in plan.key], F.lit(plan.seed + VALIDATION_SEED_OFFSET)),
+                    F.lit(HASH_BUCKETS))
+    rows = rows.withColumn(VALIDATION_COLUMN, bucket < int(plan.validation_fraction * HASH_BUCKETS))
+    return assign_folds(rows, plan.key, plan.tuning, plan.folds, plan.train_ratio, plan.seed + FOLD_SEED_OFFSET)
+
+
+def _workers(candidate: Candidate) -> int:
+    """Task slots one fit of `candidate` holds: xgboost.spark one per worker for the whole fit."""
+    return candidate.model_stage.getOrDefault("num_workers") if _is_xgboost(candidate) else 1
+
+
+def _is_xgboost(candidate: Candidate) -> bool:
+    return candidate.algorithm.startswith("xgboost")
+
+
+def tune_candidates(plan: TrainingPlan, candidates: list[Candidate], stages: list[Estimator | Transformer],
+                    rows: DataFrame, slots: int, search: bool, histogram: bool) -> list[TuningResult]:
+    """Every candidate tuned as the whole pipeline on `rows` (`search`: by fold, else fitted as
+    configured), each refitted on all of them. `slots` is the cluster's task slots; `histogram`
+    keeps out-of-fold score histograms, for choosing a classifier's threshold."""
+
+    def layout(candidate: Candidate, frame: DataFrame) -> DataFrame:
+        # xgboost: as many partitions as workers, so xgboost.spark does not repartition (which
+        # would deal rows out in whatever order the shuffle delivers them).
+        return stable_layout(frame, plan.key, _workers(candidate) if _is_xgboost(candidate) else slots)
+
+    results = tune_pipeline(
+        Preprocessing.of(stages), candidates, stable_layout(rows, plan.key, slots),
+        build_evaluator(plan.task, plan.metric, plan.label),
+        fold_count(plan.tuning, plan.folds) if search else 0, layout,
+        lambda candidate: max(1, slots // _workers(candidate)),
+        histogram_label=plan.label if histogram else None,
+    )
+    for result in results:
+        log.info("%s: CV %s %.5g ± %.3g with %s", result.candidate.name, plan.metric, result.best_mean,
+                 result.best_std, result.best_params)
+    return results
