@@ -35,10 +35,10 @@ from bench import pipeline_spec as spec
 from transforms.features.pipeline import FEATURES_COLUMN, Step, build_feature_pipeline
 from transforms.ingestion.synthetic import house_sales
 from transforms.modeling.candidates import build_candidate
+from transforms.modeling.metrics import build_evaluator
 from transforms.modeling.tuning import (
     FOLD_COLUMN,
     Preprocessing,
-    build_evaluator,
     stable_layout,
     tune_pipeline,
     with_folds,

@@ -34,7 +34,7 @@ from jobs.common.tables import TableStore
 from transforms.features.pipeline import FEATURES_COLUMN, Step, build_feature_pipeline
 from transforms.modeling.estimators import build_estimator
 from transforms.modeling.metrics import regression_metrics
-from transforms.modeling.split import TEST, TRAIN
+from transforms.modeling.split import SPLIT_COLUMN, TEST, TRAIN
 from transforms.profiling import profile_frame
 from transforms.scoring.booster import score_pipeline
 
@@ -42,7 +42,7 @@ FEATURE_TABLE = "bench_features"
 
 
 def with_split(silver: DataFrame) -> DataFrame:
-    return silver.withColumn("split", F.when(F.col(spec.KEY) % spec.TEST_EVERY == 0, TEST).otherwise(TRAIN))
+    return silver.withColumn(SPLIT_COLUMN, F.when(F.col(spec.KEY) % spec.TEST_EVERY == 0, TEST).otherwise(TRAIN))
 
 
 def quality(model, rows: DataFrame) -> dict[str, float]:
@@ -79,7 +79,7 @@ def run(args: argparse.Namespace) -> None:
         extra["passes"] = profile_frame(silver, source.silver, target=spec.LABEL, task="regression").passes
 
     split = with_split(silver)
-    train_rows = split.where(F.col("split") == TRAIN)
+    train_rows = split.where(F.col(SPLIT_COLUMN) == TRAIN)
     train_count = rows - rows // spec.TEST_EVERY  # ids run 1..N; malformed ones are spread evenly
     pipeline = build_feature_pipeline([Step(*s) for s in spec.feature_steps()],
                                       model_input_columns(silver.columns, spec.LABEL), label=spec.LABEL)
@@ -87,11 +87,11 @@ def run(args: argparse.Namespace) -> None:
         features_model = pipeline.fit(train_rows)
     with recorder.stage(spec.FEATURE_TRANSFORM, rows):
         context.tables.write(features_model.transform(split).select(
-            spec.KEY, "split", F.col(spec.LABEL).cast("double").alias(spec.LABEL), FEATURES_COLUMN), FEATURE_TABLE)
+            spec.KEY, SPLIT_COLUMN, F.col(spec.LABEL).cast("double").alias(spec.LABEL), FEATURES_COLUMN), FEATURE_TABLE)
     features = context.tables.read(FEATURE_TABLE)
 
     models = {}
-    train, test = features.where(F.col("split") == TRAIN), features.where(F.col("split") == TEST)
+    train, test = features.where(F.col(SPLIT_COLUMN) == TRAIN), features.where(F.col(SPLIT_COLUMN) == TEST)
     every = spec.booster_sample_every(train_count)
     booster_train = train.where(spec.in_booster_sample(F.col(spec.KEY), every))
     for stage, algorithm, params, rows_in, count in [

@@ -13,10 +13,10 @@ import logging
 from pyspark.ml import PipelineModel
 
 from jobs.common.cli import JobContext, run_job
-from jobs.common.model_inputs import SPLIT_COLUMN, labelled_rows, split_part
+from jobs.common.model_inputs import labelled_rows, split_part
 from jobs.common.model_setup import check_features, feature_pipeline
 from transforms.features.pipeline import FEATURES_COLUMN
-from transforms.modeling.split import TRAIN
+from transforms.modeling.split import SPLIT_COLUMN, TRAIN
 
 log = logging.getLogger(__name__)
 

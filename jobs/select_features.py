@@ -21,10 +21,10 @@ from pyspark.sql import functions as F
 
 from jobs.common.cli import JobContext, run_job
 from jobs.common.config import ConfigError
-from jobs.common.model_inputs import SPLIT_COLUMN, split_part
+from jobs.common.model_inputs import split_part
 from jobs.common.run_logging import SELECTION_ARTIFACT
 from jobs.common.tracking import configure_mlflow
-from transforms.modeling.split import TRAIN, assign_split
+from transforms.modeling.split import SPLIT_COLUMN, TRAIN, assign_split
 from transforms.selection import (
     SelectionStep,
     build_selection_pipeline,

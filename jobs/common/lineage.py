@@ -15,14 +15,13 @@ from pyspark.sql import DataFrame
 from jobs.common.cli import JobContext
 from jobs.common.config import Settings
 from jobs.common.model_inputs import (
-    SPLIT_COLUMN,
     LabelledRows,
     labelled_rows,
     split_fingerprint,
     split_part,
 )
 from jobs.common.tracking import client
-from transforms.modeling.split import TEST
+from transforms.modeling.split import SPLIT_COLUMN, TEST
 
 SOURCE_TABLE, SOURCE_VERSION = "source_table", "source_table_version"
 SPLIT_TABLE, SPLIT_VERSION = "split_table", "split_table_version"

@@ -16,13 +16,12 @@ from jobs.common.cli import JobContext
 from jobs.common.config import Settings
 from jobs.common.model_setup import training_plan
 from transforms.modeling.labels import LabelMapping, apply_label, check_labels
-from transforms.modeling.split import TRAIN, configured_split
+from transforms.modeling.split import SPLIT_COLUMN, TRAIN, configured_split
 from transforms.modeling.training import prepared_training_rows
 
 log = logging.getLogger(__name__)
 
 # The column `configured_split` adds ('train' / 'test'), whatever the split table calls its own.
-SPLIT_COLUMN = "split"
 
 
 def model_input_columns(columns: list[str], label: str, leaks: list[str] = ()) -> list[str]:

@@ -7,7 +7,8 @@ import math
 
 from transforms.modeling.business import ValueMatrix, best_threshold
 from transforms.modeling.candidates import Candidate
-from transforms.modeling.tuning import DEFAULT_METRIC, TuningResult, higher_is_better
+from transforms.modeling.metrics import DEFAULT_METRIC, higher_is_better
+from transforms.modeling.tuning import TuningResult
 
 # The decision threshold of a classifier without a value matrix to choose one.
 DEFAULT_THRESHOLD = 0.5

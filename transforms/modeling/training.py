@@ -12,16 +12,15 @@ from dataclasses import dataclass
 
 from pyspark.ml.base import Estimator, Transformer
 from pyspark.sql import DataFrame
-from pyspark.sql import functions as F
 
 from transforms.modeling.candidates import FIT_LABEL, VALIDATION_COLUMN, Candidate
+from transforms.modeling.metrics import build_evaluator
+from transforms.modeling.split import hashed_sample
 from transforms.modeling.target import transformed_label
 from transforms.modeling.tuning import (
-    HASH_BUCKETS,
     Preprocessing,
     TuningResult,
     assign_folds,
-    build_evaluator,
     fold_count,
     stable_layout,
     tune_pipeline,
@@ -56,9 +55,8 @@ def prepared_training_rows(rows: DataFrame, plan: TrainingPlan) -> DataFrame:
     if plan.target_transform != "none":
         rows = rows.withColumn(FIT_LABEL, transformed_label(plan.label, plan.target_transform))
     # Hash of the key, so the same rows stop the boosting on every run.
-    bucket = F.pmod(F.xxhash64(*[F.col(c) for c in plan.key], F.lit(plan.seed + VALIDATION_SEED_OFFSET)),
-                    F.lit(HASH_BUCKETS))
-    rows = rows.withColumn(VALIDATION_COLUMN, bucket < int(plan.validation_fraction * HASH_BUCKETS))
+    rows = rows.withColumn(VALIDATION_COLUMN,
+                           hashed_sample(plan.key, plan.seed + VALIDATION_SEED_OFFSET, plan.validation_fraction))
     return assign_folds(rows, plan.key, plan.tuning, plan.folds, plan.train_ratio, plan.seed + FOLD_SEED_OFFSET)
 
 

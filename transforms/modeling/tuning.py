@@ -33,9 +33,8 @@ from transforms.modeling.candidates import Candidate
 
 # Their home is `metrics` and `split`; jobs/train.py, jobs/promote.py and bench/bench_tuning.py
 # still import them from here.
-from transforms.modeling.metrics import DEFAULT_METRIC, build_evaluator, higher_is_better  # noqa: F401
 from transforms.modeling.scores import ScoreBin, merge_histograms, score_histogram
-from transforms.modeling.split import HASH_BUCKETS, hashed_sample  # noqa: F401
+from transforms.modeling.split import hashed_sample
 
 FOLD_COLUMN = "_fold"
 PipelineStage = Estimator | Transformer
