@@ -57,7 +57,7 @@ def test_roles_for_the_profile():
 def test_feature_job_refuses_a_leak_before_reading_data(tmp_path: Path, spark):
     from jobs.common.cli import JobContext
     from jobs.common.tables import TableStore
-    from tests.conftest import make_settings
+    from tests.settings import make_settings
 
     settings = make_settings(tmp_path, "house_sales", "use_case.leaks=[lot_area]")
     context = JobContext(settings, spark, TableStore(spark, settings))
