@@ -90,6 +90,7 @@ TREES, DEPTH, TRAIN_ROWS = 20, 8, 20_000
 IDENTITY = ModelIdentity("bench_price", "1", "champion", "bench")
 KEY, PASS_THROUGH = ["sale_id"], ["neighborhood"]
 WARM_UP_ROWS = 50_000
+BENCH_BATCH = "bench"
 
 
 def spark_forest(train: DataFrame) -> PipelineModel:
@@ -166,8 +167,8 @@ def timed(label: str, rows: int, run: Callable[[], None], spark: SparkSession | 
 
 def write_predictions_of(tables: TableStore, scored: DataFrame, table: str) -> None:
     """The prediction table of `scored`, written the way jobs.score writes it."""
-    predictions = prediction_table(scored, KEY, IDENTITY, datetime.now(timezone.utc), PASS_THROUGH, "bench")
-    write_predictions(tables, predictions, table, "bench", KEY)
+    predictions = prediction_table(scored, KEY, IDENTITY, datetime.now(timezone.utc), PASS_THROUGH, BENCH_BATCH)
+    write_predictions(tables, predictions, table, [BENCH_BATCH], KEY)
 
 
 def register(native: PipelineModel, settings: Settings) -> str:

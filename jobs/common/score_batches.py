@@ -53,6 +53,9 @@ def replace_batch(
 
     Returns the number of rows the batch now holds, from the metrics of the Delta commit.
     """
+    if isinstance(batch_ids, str):
+        # A string is a sequence too: its letters would be the batch ids the write replaces.
+        raise TypeError(f"batch_ids must be a list of batch ids, not the string {batch_ids!r}")
     commit = tables.write_tagged(rows, table, f"score/{batch_ids[0]}/{uuid.uuid4().hex}", mode="overwrite",
                                  partition_by=partition_by,
                                  options={"replaceWhere": batch_condition(batch_ids), **(properties or {})})

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+from pathlib import Path
 
 import pytest
 from pyspark.ml import PipelineModel
@@ -18,6 +19,8 @@ from pyspark.sql import functions as F
 
 import jobs.score
 from jobs.common.cli import JobContext
+from jobs.common.score_batches import replace_batch
+from jobs.common.tables import TableStore
 from jobs.monitor import batch_input, monitor
 from jobs.monitor import main as monitor_main
 from jobs.score import STATS_COLUMNS_PROPERTY, ResolvedModel, apply_model, score
@@ -31,6 +34,7 @@ from tests.scoring_fixtures import (
     scoring_settings,
     set_champion,
 )
+from tests.settings import make_settings
 from transforms.scoring.table import ModelIdentity, reconciliation_sql
 
 pytestmark = pytest.mark.e2e
@@ -370,3 +374,10 @@ def test_a_rerun_takes_over_the_batch_an_earlier_release_named_by_version_alone(
     assert [r["batch_id"] for r in context.tables.read("score_audit").collect()] == [rerun["batch_id"]]
     assert context.tables.read("predictions").groupBy("batch_id").count().collect() == [(rerun["batch_id"], 4)]
     assert_reconciles(context)
+
+
+def test_a_single_batch_id_string_is_refused_not_read_letter_by_letter(spark, tmp_path) -> None:
+    tables = TableStore(spark, make_settings(tmp_path))
+    with pytest.raises(TypeError, match="'bench'"):
+        replace_batch(tables, spark.range(1), "bench_predictions", "bench")
+    assert not Path(tables.location("bench_predictions")).exists()
