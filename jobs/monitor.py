@@ -23,7 +23,7 @@ from jobs.common.config import ConfigError, MonitoringSettings
 from jobs.score import apply_model, resolve_model
 from transforms.modeling.metrics import evaluate
 from transforms.monitoring.drift import Drift, categorical_drift, numeric_drift
-from transforms.scoring.table import BATCH_ID, PROBABILITY, positive_probability
+from transforms.scoring.table import PREDICTION_BATCH_ID, PROBABILITY, positive_probability
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +41,7 @@ def monitor(context: JobContext, args: argparse.Namespace | None = None) -> dict
     audit = tables.read(settings.score.audit_table)
     wanted = getattr(args, "batch_id", None)
     if wanted:
-        audit = audit.where(F.col(BATCH_ID) == wanted)
+        audit = audit.where(F.col(PREDICTION_BATCH_ID) == wanted)
     elif not getattr(args, "all_batches", False):
         audit = audit.orderBy(F.desc("input_version")).limit(1)
     batches = audit.collect()  # one row per scoring batch: metadata, not data
@@ -60,14 +60,14 @@ def monitor(context: JobContext, args: argparse.Namespace | None = None) -> dict
             rows += _drift_rows(batch, "prediction", drift, config, at)
         rows += _metric_rows(context, batch, config, at)
     results = context.spark.createDataFrame(rows, MONITORING_SCHEMA)
-    batch_ids = ", ".join(f"'{b[BATCH_ID]}'" for b in batches)
+    batch_ids = ", ".join(f"'{b[PREDICTION_BATCH_ID]}'" for b in batches)
     tables.write(results, config.output_table, mode="overwrite",
-                 options={"replaceWhere": f"{BATCH_ID} IN ({batch_ids})"})
+                 options={"replaceWhere": f"{PREDICTION_BATCH_ID} IN ({batch_ids})"})
     breaches = [r for r in rows if r[8]]
     for breach in breaches:
         log.warning("drift breach in batch %s: %s %s %s = %.4f > %s", breach[0], breach[3], breach[4], breach[5],
                     breach[6], breach[7])
-    return {"batches": [b[BATCH_ID] for b in batches], "checks": len(rows), "breaches": len(breaches)}
+    return {"batches": [b[PREDICTION_BATCH_ID] for b in batches], "checks": len(rows), "breaches": len(breaches)}
 
 
 def batch_input(context: JobContext, batch: Row) -> DataFrame:
@@ -91,7 +91,7 @@ def _prediction_drift(context: JobContext, batch: Row, reference: DataFrame, con
     settings = context.settings
     model = resolve_model(context.spark, settings, version=batch["model_version"])
     expected = apply_model(context.spark, model, reference)
-    predictions = context.tables.read(settings.score.output_table).where(F.col(BATCH_ID) == batch[BATCH_ID])
+    predictions = context.tables.read(settings.score.output_table).where(F.col(PREDICTION_BATCH_ID) == batch[PREDICTION_BATCH_ID])
     column = PROBABILITY if PROBABILITY in predictions.columns and PROBABILITY in expected.columns else "prediction"
     if column == PROBABILITY:
         expected = expected.withColumn(PROBABILITY, positive_probability(expected))
@@ -104,7 +104,7 @@ def _metric_rows(context: JobContext, batch: Row, config: MonitoringSettings, at
         return []
     settings = context.settings
     key, task = settings.use_case.key, settings.use_case.task
-    predictions = context.tables.read(settings.score.output_table).where(F.col(BATCH_ID) == batch[BATCH_ID])
+    predictions = context.tables.read(settings.score.output_table).where(F.col(PREDICTION_BATCH_ID) == batch[PREDICTION_BATCH_ID])
     if task == "classification" and "predicted_label" in predictions.columns:
         predictions = predictions.drop("prediction").withColumnRenamed("predicted_label", "prediction")
     labels = context.tables.read(config.label_table).select(
@@ -118,7 +118,7 @@ def _metric_rows(context: JobContext, batch: Row, config: MonitoringSettings, at
     value = evaluate(labelled, task, "_label")[metric]
     limit = config.metric_threshold
     breached = limit is not None and (value > limit if task == "regression" else value < limit)
-    return [(batch[BATCH_ID], batch["model_name"], batch["model_version"], "metric",
+    return [(batch[PREDICTION_BATCH_ID], batch["model_name"], batch["model_version"], "metric",
              f"labelled_rows={count}", metric, float(value), limit, breached, at)]
 
 
@@ -128,7 +128,7 @@ def _drift_rows(batch: Row, kind: str, drift: Drift, config: MonitoringSettings,
     if drift.ks is not None:
         statistics.append(("ks", drift.ks, config.ks_threshold))
     return [
-        (batch[BATCH_ID], batch["model_name"], batch["model_version"], kind, drift.feature, name,
+        (batch[PREDICTION_BATCH_ID], batch["model_name"], batch["model_version"], kind, drift.feature, name,
          float(value), threshold, value > threshold, at)
         for name, value, threshold in statistics
     ]

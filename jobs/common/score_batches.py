@@ -22,7 +22,7 @@ from pyspark.sql import functions as F
 from jobs.common.config import Settings
 from jobs.common.tables import TableStore
 from transforms.scoring.table import (
-    BATCH_ID,
+    PREDICTION_BATCH_ID,
     SCORED_AT,
     batch_condition,
     batch_id,
@@ -80,7 +80,8 @@ def batches_replaced(tables: TableStore, settings: Settings, input_table: str, v
         return own
     legacy = legacy_batch_id(version)
     adopted = tables.read(audit_table).where(
-        (F.col(BATCH_ID) == legacy) & (F.col("input_table") == input_table) & (F.col("input_version") == version)
+        (F.col(PREDICTION_BATCH_ID) == legacy) & (F.col("input_table") == input_table)
+        & (F.col("input_version") == version)
     ).limit(1).collect()
     return [*own, legacy] if adopted else own
 
@@ -106,13 +107,14 @@ def repair_orphans(tables: TableStore, settings: Settings, input_table: str, kee
     for table, written_at in ((config.output_table, SCORED_AT), (config.quarantine, QUARANTINED_AT)):
         if not tables.has_data(table):
             continue
-        rows = tables.read(table).where(F.col(BATCH_ID).startswith(batch_prefix(input_table)))
+        rows = tables.read(table).where(F.col(PREDICTION_BATCH_ID).startswith(batch_prefix(input_table)))
         if since is not None:
             rows = rows.where(F.col(written_at) >= F.lit(since))
-        found |= {r[0] for r in rows.select(BATCH_ID).distinct().collect()}
+        found |= {r[0] for r in rows.select(PREDICTION_BATCH_ID).distinct().collect()}
     found -= set(keep)
     if found and audited is not None:
-        found -= {r[0] for r in audited.where(F.col(BATCH_ID).isin(*found)).select(BATCH_ID).collect()}
+        audited_ids = audited.where(F.col(PREDICTION_BATCH_ID).isin(*found)).select(PREDICTION_BATCH_ID)
+        found -= {r[0] for r in audited_ids.collect()}
     orphans = sorted(found)
     if orphans:
         log.warning("batch(es) %s of %s have no audit row (a run stopped before recording them): "
@@ -141,7 +143,7 @@ def quarantine_rows(rows: DataFrame, batch: str, model_name: str, model_version:
     """Quarantine records of a batch, with the batch and the model that would have scored them."""
     return rows.select(
         "*",
-        F.lit(batch).alias(BATCH_ID),
+        F.lit(batch).alias(PREDICTION_BATCH_ID),
         F.lit(model_name).alias("model_name"),
         F.lit(model_version).alias("model_version"),
         F.lit(at).cast("timestamp").alias(QUARANTINED_AT),
