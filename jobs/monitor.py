@@ -20,7 +20,7 @@ from pyspark.sql import functions as F
 
 from jobs.common.cli import JobContext, run_job
 from jobs.common.config import ConfigError, MonitoringSettings
-from jobs.score import apply_model, resolve_model
+from jobs.common.model_loading import apply_model, resolve_model
 from transforms.modeling.metrics import evaluate
 from transforms.monitoring.drift import Drift, categorical_drift, numeric_drift
 from transforms.scoring.table import PREDICTION_BATCH_ID, PROBABILITY, positive_probability

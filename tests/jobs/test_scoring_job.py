@@ -17,13 +17,15 @@ from pyspark.ml import PipelineModel
 from pyspark.ml.feature import SQLTransformer
 from pyspark.sql import functions as F
 
-import jobs.score
+import jobs.common.scoring
 from jobs.common.cli import JobContext
+from jobs.common.model_loading import ResolvedModel, apply_model
+from jobs.common.predictions import STATS_COLUMNS_PROPERTY
 from jobs.common.score_batches import replace_batch
 from jobs.common.tables import TableStore
 from jobs.monitor import batch_input, monitor
 from jobs.monitor import main as monitor_main
-from jobs.score import STATS_COLUMNS_PROPERTY, ResolvedModel, apply_model, score
+from jobs.score import score
 from tests.scoring_fixtures import (
     FIRST_BATCH,
     SECOND_BATCH,
@@ -306,7 +308,7 @@ def test_a_run_stopped_before_its_audit_leaves_no_key_scored_twice(context, spar
     assert score(context, _args())["rows_scored"] == 4                      # silver v0: keys 1-4
     changed = listings(spark, [(4, "south", 130.0, SECOND_BATCH), (5, "north", 90.0, SECOND_BATCH)])
     context.tables.merge(changed, "listings_silver", "t.sale_id = s.sale_id")
-    monkeypatch.setattr(jobs.score, "_record_audit", stopped)
+    monkeypatch.setattr(jobs.common.scoring, "record_audit", stopped)
     with pytest.raises(SystemExit):
         score(context, _args())                                             # silver v1: keys 4, 5, orphaned
     monkeypatch.undo()
@@ -327,7 +329,7 @@ def test_a_run_stopped_before_its_audit_leaves_no_key_scored_twice(context, spar
 
 def test_a_rerun_stopped_before_its_audit_is_repaired_by_the_next_batch(context, spark, monkeypatch) -> None:
     score(context, _args())                                                 # v0 audited
-    monkeypatch.setattr(jobs.score, "_record_audit", stopped)
+    monkeypatch.setattr(jobs.common.scoring, "record_audit", stopped)
     with pytest.raises(SystemExit):
         score(context, _args())                                             # rerun of v0: its audit row is gone
     monkeypatch.undo()
