@@ -14,9 +14,10 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Sequence
+from dataclasses import astuple, dataclass
 from datetime import datetime
 
-from pyspark.sql import DataFrame
+from pyspark.sql import DataFrame, Row, SparkSession
 from pyspark.sql import functions as F
 
 from jobs.common.config import Settings
@@ -39,6 +40,33 @@ AUDIT_SCHEMA = (
     "rows_quarantined bigint, scored_at timestamp"
 )
 QUARANTINED_AT = "quarantined_at"
+
+
+@dataclass(frozen=True)
+class AuditRecord:
+    """A batch's row in the score audit table: the columns of AUDIT_SCHEMA, in its order."""
+
+    batch_id: str
+    input_table: str
+    input_version: int
+    incremental_mode: str
+    watermark_column: str | None
+    watermark_from: str | None  # the watermark earlier batches reached (None: from the start)
+    watermark_to: str | None
+    model_name: str
+    model_version: str
+    model_alias: str | None
+    rows_in: int
+    rows_scored: int
+    rows_quarantined: int
+    scored_at: datetime
+
+    @classmethod
+    def from_row(cls, row: Row) -> AuditRecord:
+        return cls(**row.asDict())
+
+    def frame(self, spark: SparkSession) -> DataFrame:
+        return spark.createDataFrame([astuple(self)], AUDIT_SCHEMA)
 
 
 def replace_batch(

@@ -24,7 +24,7 @@ from jobs.common.cli import JobContext
 from jobs.common.model_loading import apply_model, resolve_model
 from jobs.common.predictions import write_predictions
 from jobs.common.score_batches import (
-    AUDIT_SCHEMA,
+    AuditRecord,
     batches_replaced,
     last_watermark,
     quarantine_rows,
@@ -145,11 +145,12 @@ def record_audit(
 ) -> None:
     """The batch's audit row, written last: it is the batch's commit point (jobs.common.score_batches)."""
     config = context.settings.score
-    row = (
-        batch.batch_id, context.tables.qualified(config.input_table), batch.input_version,
-        config.incremental.mode, config.incremental.watermark_column, batch.watermark_from, batch.watermark_to,
-        model.name, model.version, model.alias,
-        counts["rows_in"], counts["rows_scored"], counts["rows_quarantined"], at,
+    record = AuditRecord(
+        batch_id=batch.batch_id, input_table=context.tables.qualified(config.input_table),
+        input_version=batch.input_version, incremental_mode=config.incremental.mode,
+        watermark_column=config.incremental.watermark_column, watermark_from=batch.watermark_from,
+        watermark_to=batch.watermark_to, model_name=model.name, model_version=model.version,
+        model_alias=model.alias, rows_in=counts["rows_in"], rows_scored=counts["rows_scored"],
+        rows_quarantined=counts["rows_quarantined"], scored_at=at,
     )
-    audit = context.spark.createDataFrame([row], AUDIT_SCHEMA)
-    replace_batch(context.tables, audit, config.audit_table, batch.replaces)
+    replace_batch(context.tables, record.frame(context.spark), config.audit_table, batch.replaces)

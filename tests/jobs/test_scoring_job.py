@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+from dataclasses import fields
 from pathlib import Path
 
 import pytest
@@ -20,11 +21,12 @@ from pyspark.sql import functions as F
 import jobs.common.scoring
 from jobs.common.cli import JobContext
 from jobs.common.model_loading import ResolvedModel, apply_model
+from jobs.common.monitoring import batch_input
 from jobs.common.predictions import STATS_COLUMNS_PROPERTY
-from jobs.common.score_batches import replace_batch
+from jobs.common.score_batches import AUDIT_SCHEMA, AuditRecord, replace_batch
 from jobs.common.tables import TableStore
-from jobs.monitor import batch_input, monitor
 from jobs.monitor import main as monitor_main
+from jobs.monitor import monitor
 from jobs.score import score
 from tests.scoring_fixtures import (
     FIRST_BATCH,
@@ -267,7 +269,7 @@ def assert_reconciles(context: JobContext) -> list[dict]:
     batches = [r.asDict() for r in context.spark.sql(query).collect()]
     assert batches and all(b["reconciles"] for b in batches), batches
     for audit in tables.read(config.audit_table).collect():
-        assert batch_input(context, audit).count() == audit["rows_in"], audit
+        assert batch_input(context.spark, AuditRecord.from_row(audit)).count() == audit["rows_in"], audit
     return batches
 
 
@@ -383,3 +385,7 @@ def test_a_single_batch_id_string_is_refused_not_read_letter_by_letter(spark, tm
     with pytest.raises(TypeError, match="'bench'"):
         replace_batch(tables, spark.range(1), "bench_predictions", "bench")
     assert not Path(tables.location("bench_predictions")).exists()
+
+
+def test_audit_record_fields_are_the_audit_table_columns_in_order() -> None:
+    assert [f.name for f in fields(AuditRecord)] == [c.split()[0] for c in AUDIT_SCHEMA.split(", ")]
