@@ -16,12 +16,12 @@ The paths:
 * native: the fitted pipeline applied as the score job applies it
   (``transforms.scoring.booster.score_pipeline``: ``PipelineModel.transform``, an xgboost tail
   fed from its assembler's inputs), shaped into the prediction table and written by
-  ``jobs.score.write_predictions`` (the job's own write: Delta, partitioned by scoring date,
-  statistics on the skipping columns);
-* score job: ``jobs.score.score`` end to end with the model registered in MLflow: model load
-  from the registry, input count, input screening, predictions, quarantine (rows in, scored and
-  quarantined reconciled from the Delta commits' metrics), audit row and views (what users
-  run; ``--skip-job`` leaves it out);
+  ``jobs.common.predictions.write_predictions`` (the job's own write: Delta, partitioned by
+  scoring date, statistics on the skipping columns);
+* score job: ``jobs.common.scoring.score_batch`` (what ``jobs.score`` runs) end to end with the
+  model registered in MLflow: model load from the registry, input count, input screening,
+  predictions, quarantine (rows in, scored and quarantined reconciled from the Delta commits'
+  metrics), audit row and views (what users run; ``--skip-job`` leaves it out);
 * pandas + scikit-learn: the input's Parquet files read with pandas, ``predict``, written to
   Parquet, in this one process;
 * spark_udf: the same model applied with ``mlflow.pyfunc.spark_udf`` (the forest only: an
@@ -70,6 +70,8 @@ from bench.spark_metrics import jobs_since, last_job_id
 from jobs.common.cli import JobContext
 from jobs.common.config import Settings, load_settings
 from jobs.common.model_inputs import model_input_columns
+from jobs.common.predictions import write_predictions
+from jobs.common.scoring import score_batch
 from jobs.common.session import get_spark
 from jobs.common.tables import TableStore
 from jobs.common.tracking import (
@@ -78,7 +80,6 @@ from jobs.common.tracking import (
     model_pip_requirements,
     registered_model_name,
 )
-from jobs.score import score, write_predictions
 from transforms.features.pipeline import FEATURES_COLUMN, Step, build_feature_pipeline
 from transforms.ingestion.synthetic import house_sales
 from transforms.modeling.estimators import build_estimator
@@ -90,6 +91,7 @@ TREES, DEPTH, TRAIN_ROWS = 20, 8, 20_000
 IDENTITY = ModelIdentity("bench_price", "1", "champion", "bench")
 KEY, PASS_THROUGH = ["sale_id"], ["neighborhood"]
 WARM_UP_ROWS = 50_000
+BENCH_BATCH = "bench"
 
 
 def spark_forest(train: DataFrame) -> PipelineModel:
@@ -165,9 +167,9 @@ def timed(label: str, rows: int, run: Callable[[], None], spark: SparkSession | 
 
 
 def write_predictions_of(tables: TableStore, scored: DataFrame, table: str) -> None:
-    """The prediction table of `scored`, written the way jobs.score writes it."""
-    predictions = prediction_table(scored, KEY, IDENTITY, datetime.now(timezone.utc), PASS_THROUGH, "bench")
-    write_predictions(tables, predictions, table, "bench", KEY)
+    """The prediction table of `scored`, written the way the score job writes it."""
+    predictions = prediction_table(scored, KEY, IDENTITY, datetime.now(timezone.utc), PASS_THROUGH, BENCH_BATCH)
+    write_predictions(tables, predictions, table, [BENCH_BATCH], KEY)
 
 
 def register(native: PipelineModel, settings: Settings) -> str:
@@ -212,8 +214,7 @@ def run(spark: SparkSession, settings: Settings, rows: int, work: Path, model: s
             tables.location(settings.score.input_table))
         tables.register_all()
         context = JobContext(settings, spark, tables)
-        timed("score job (jobs.score)", rows,
-              lambda: score(context, argparse.Namespace(alias=None, version=None, full=True)), spark)
+        timed("score job (jobs.score)", rows, lambda: score_batch(context, full=True), spark)
     files = source.inputFiles()
 
     def pandas_sklearn() -> None:

@@ -1,4 +1,5 @@
-"""Log and load Spark ML models in MLflow, also through a Spark Connect session.
+"""Log and load Spark ML models in MLflow, also through a Spark Connect session; resolve and
+apply the registry version a scoring run uses.
 
 `mlflow.spark` copies a saved pipeline between Spark's file system and the client's with the
 JVM's Hadoop FileSystem, and pyspark 4.0's `PipelineModel.load` hands a pipeline of JVM stages
@@ -22,22 +23,33 @@ import os
 import shutil
 import tempfile
 import uuid
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlparse
 
 import mlflow
+import mlflow.pyfunc
 import mlflow.spark
 from mlflow.models import Model
 from mlflow.models.model import ModelInfo
+from mlflow.types import DataType
 from pyspark.ml import PipelineModel
 from pyspark.ml.pipeline import PipelineSharedReadWrite
 from pyspark.ml.util import DefaultParamsReader
-from pyspark.sql import SparkSession
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
 
+from jobs.common.config import Settings
 from jobs.common.session import is_connect
+from jobs.common.tracking import client, configure_mlflow, registered_model_name
+from transforms.scoring.pass_through import score_keeping_inputs
+from transforms.scoring.table import ModelIdentity
+from transforms.scoring.values import literal_column
 
 # Where mlflow.spark keeps the pipeline inside a logged model's folder.
 SPARK_MODEL_FOLDER = "sparkml"
+# The registry version's tag holding a classifier's decision threshold.
+THRESHOLD_TAG = "decision_threshold"
 
 
 def _on_databricks() -> bool:
@@ -126,3 +138,55 @@ def load_pipeline_model(spark: SparkSession, path: str) -> PipelineModel:
         else:
             stages.append(DefaultParamsReader.loadParamsInstance(stage_path, spark))
     return PipelineModel(stages)._resetUid(metadata["uid"])
+
+
+@dataclass(frozen=True)
+class ResolvedModel:
+    """One exact registry version, loaded for scoring."""
+
+    identity: ModelIdentity
+    uri: str
+    input_columns: list[str]
+    native: PipelineModel | None  # the pipeline of a Spark ML model, else None (pyfunc fallback)
+    threshold: float | None
+    # MLflow type name of each input column the signature declares (None: not a plain column type).
+    input_types: dict[str, str | None] = field(default_factory=dict)
+
+
+def resolve_model(
+    spark: SparkSession, settings: Settings, alias: str | None = None, version: str | None = None
+) -> ResolvedModel:
+    """Resolve the alias once and load that exact version: the alias may move mid-run."""
+    configure_mlflow(settings, create_store=False)
+    name = registered_model_name(settings)
+    version = version or settings.score.version
+    if version:
+        found, alias = client().get_model_version(name, version), None
+    else:
+        alias = alias or settings.score.alias or settings.model.alias
+        found = client().get_model_version_by_alias(name, alias)
+    uri = f"models:/{name}/{found.version}"
+    info = mlflow.models.get_model_info(uri)
+    names = info.signature.inputs.input_names() if info.signature else []
+    specs = info.signature.inputs.inputs if info.signature else []
+    types = {str(n): s.type.name if isinstance(getattr(s, "type", None), DataType) else None
+             for n, s in zip(names, specs, strict=True)}
+    native = load_spark_model(spark, uri) if "spark" in info.flavors else None
+    threshold = None
+    if settings.use_case.task == "classification":
+        threshold = float(found.tags.get(THRESHOLD_TAG, settings.score.threshold))
+    identity = ModelIdentity(name, str(found.version), alias, found.run_id)
+    return ResolvedModel(identity, uri, list(types), native, threshold, types)
+
+
+def apply_model(spark: SparkSession, model: ResolvedModel, rows: DataFrame) -> DataFrame:
+    """`rows` as they came, with a `prediction` column (and `probability` for Spark ML classifiers).
+
+    A Spark ML model runs in Spark's native path (`score_keeping_inputs`); any other MLflow
+    model falls back to `mlflow.pyfunc.spark_udf` on its declared input columns.
+    """
+    if model.native is not None:
+        return score_keeping_inputs(model.native, rows)
+    predict = mlflow.pyfunc.spark_udf(spark, model.uri, result_type="double", env_manager="local")
+    columns = model.input_columns or rows.columns
+    return rows.withColumn("prediction", predict(F.struct(*[literal_column(c) for c in columns])))

@@ -14,15 +14,16 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Sequence
+from dataclasses import astuple, dataclass
 from datetime import datetime
 
-from pyspark.sql import DataFrame
+from pyspark.sql import DataFrame, Row, SparkSession
 from pyspark.sql import functions as F
 
 from jobs.common.config import Settings
 from jobs.common.tables import TableStore
 from transforms.scoring.table import (
-    BATCH_ID,
+    PREDICTION_BATCH_ID,
     SCORED_AT,
     batch_condition,
     batch_id,
@@ -41,6 +42,33 @@ AUDIT_SCHEMA = (
 QUARANTINED_AT = "quarantined_at"
 
 
+@dataclass(frozen=True)
+class AuditRecord:
+    """A batch's row in the score audit table: the columns of AUDIT_SCHEMA, in its order."""
+
+    batch_id: str
+    input_table: str
+    input_version: int
+    incremental_mode: str
+    watermark_column: str | None
+    watermark_from: str | None  # the watermark earlier batches reached (None: from the start)
+    watermark_to: str | None
+    model_name: str
+    model_version: str
+    model_alias: str | None
+    rows_in: int
+    rows_scored: int
+    rows_quarantined: int
+    scored_at: datetime
+
+    @classmethod
+    def from_row(cls, row: Row) -> AuditRecord:
+        return cls(**row.asDict())
+
+    def frame(self, spark: SparkSession) -> DataFrame:
+        return spark.createDataFrame([astuple(self)], AUDIT_SCHEMA)
+
+
 def replace_batch(
     tables: TableStore,
     rows: DataFrame,
@@ -53,6 +81,9 @@ def replace_batch(
 
     Returns the number of rows the batch now holds, from the metrics of the Delta commit.
     """
+    if isinstance(batch_ids, str):
+        # A string is a sequence too: its letters would be the batch ids the write replaces.
+        raise TypeError(f"batch_ids must be a list of batch ids, not the string {batch_ids!r}")
     commit = tables.write_tagged(rows, table, f"score/{batch_ids[0]}/{uuid.uuid4().hex}", mode="overwrite",
                                  partition_by=partition_by,
                                  options={"replaceWhere": batch_condition(batch_ids), **(properties or {})})
@@ -77,7 +108,8 @@ def batches_replaced(tables: TableStore, settings: Settings, input_table: str, v
         return own
     legacy = legacy_batch_id(version)
     adopted = tables.read(audit_table).where(
-        (F.col(BATCH_ID) == legacy) & (F.col("input_table") == input_table) & (F.col("input_version") == version)
+        (F.col(PREDICTION_BATCH_ID) == legacy) & (F.col("input_table") == input_table)
+        & (F.col("input_version") == version)
     ).limit(1).collect()
     return [*own, legacy] if adopted else own
 
@@ -103,13 +135,14 @@ def repair_orphans(tables: TableStore, settings: Settings, input_table: str, kee
     for table, written_at in ((config.output_table, SCORED_AT), (config.quarantine, QUARANTINED_AT)):
         if not tables.has_data(table):
             continue
-        rows = tables.read(table).where(F.col(BATCH_ID).startswith(batch_prefix(input_table)))
+        rows = tables.read(table).where(F.col(PREDICTION_BATCH_ID).startswith(batch_prefix(input_table)))
         if since is not None:
             rows = rows.where(F.col(written_at) >= F.lit(since))
-        found |= {r[0] for r in rows.select(BATCH_ID).distinct().collect()}
+        found |= {r[0] for r in rows.select(PREDICTION_BATCH_ID).distinct().collect()}
     found -= set(keep)
     if found and audited is not None:
-        found -= {r[0] for r in audited.where(F.col(BATCH_ID).isin(*found)).select(BATCH_ID).collect()}
+        audited_ids = audited.where(F.col(PREDICTION_BATCH_ID).isin(*found)).select(PREDICTION_BATCH_ID)
+        found -= {r[0] for r in audited_ids.collect()}
     orphans = sorted(found)
     if orphans:
         log.warning("batch(es) %s of %s have no audit row (a run stopped before recording them): "
@@ -138,7 +171,7 @@ def quarantine_rows(rows: DataFrame, batch: str, model_name: str, model_version:
     """Quarantine records of a batch, with the batch and the model that would have scored them."""
     return rows.select(
         "*",
-        F.lit(batch).alias(BATCH_ID),
+        F.lit(batch).alias(PREDICTION_BATCH_ID),
         F.lit(model_name).alias("model_name"),
         F.lit(model_version).alias("model_version"),
         F.lit(at).cast("timestamp").alias(QUARANTINED_AT),

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from jobs.common.sql_passwords import set_password
-from jobs.serve_sql import beeline
+from jobs.common.sql_server import beeline
 from tests.paths import REPO_ROOT
 from tests.scoring_fixtures import context_for, scoring_settings
 from tests.spark_processes import without_info

@@ -10,17 +10,24 @@ from __future__ import annotations
 import argparse
 import json
 import math
+from dataclasses import fields
+from pathlib import Path
 
 import pytest
 from pyspark.ml import PipelineModel
 from pyspark.ml.feature import SQLTransformer
 from pyspark.sql import functions as F
 
-import jobs.score
+import jobs.common.scoring
 from jobs.common.cli import JobContext
-from jobs.monitor import batch_input, monitor
+from jobs.common.model_loading import ResolvedModel, apply_model
+from jobs.common.monitoring import batch_input
+from jobs.common.predictions import STATS_COLUMNS_PROPERTY
+from jobs.common.score_batches import AUDIT_SCHEMA, AuditRecord, replace_batch
+from jobs.common.tables import TableStore
 from jobs.monitor import main as monitor_main
-from jobs.score import STATS_COLUMNS_PROPERTY, ResolvedModel, apply_model, score
+from jobs.monitor import monitor
+from jobs.score import score
 from tests.scoring_fixtures import (
     FIRST_BATCH,
     SECOND_BATCH,
@@ -31,6 +38,7 @@ from tests.scoring_fixtures import (
     scoring_settings,
     set_champion,
 )
+from tests.settings import make_settings
 from transforms.scoring.table import ModelIdentity, reconciliation_sql
 
 pytestmark = pytest.mark.e2e
@@ -261,7 +269,7 @@ def assert_reconciles(context: JobContext) -> list[dict]:
     batches = [r.asDict() for r in context.spark.sql(query).collect()]
     assert batches and all(b["reconciles"] for b in batches), batches
     for audit in tables.read(config.audit_table).collect():
-        assert batch_input(context, audit).count() == audit["rows_in"], audit
+        assert batch_input(context.spark, AuditRecord.from_row(audit)).count() == audit["rows_in"], audit
     return batches
 
 
@@ -302,7 +310,7 @@ def test_a_run_stopped_before_its_audit_leaves_no_key_scored_twice(context, spar
     assert score(context, _args())["rows_scored"] == 4                      # silver v0: keys 1-4
     changed = listings(spark, [(4, "south", 130.0, SECOND_BATCH), (5, "north", 90.0, SECOND_BATCH)])
     context.tables.merge(changed, "listings_silver", "t.sale_id = s.sale_id")
-    monkeypatch.setattr(jobs.score, "_record_audit", stopped)
+    monkeypatch.setattr(jobs.common.scoring, "record_audit", stopped)
     with pytest.raises(SystemExit):
         score(context, _args())                                             # silver v1: keys 4, 5, orphaned
     monkeypatch.undo()
@@ -323,7 +331,7 @@ def test_a_run_stopped_before_its_audit_leaves_no_key_scored_twice(context, spar
 
 def test_a_rerun_stopped_before_its_audit_is_repaired_by_the_next_batch(context, spark, monkeypatch) -> None:
     score(context, _args())                                                 # v0 audited
-    monkeypatch.setattr(jobs.score, "_record_audit", stopped)
+    monkeypatch.setattr(jobs.common.scoring, "record_audit", stopped)
     with pytest.raises(SystemExit):
         score(context, _args())                                             # rerun of v0: its audit row is gone
     monkeypatch.undo()
@@ -370,3 +378,14 @@ def test_a_rerun_takes_over_the_batch_an_earlier_release_named_by_version_alone(
     assert [r["batch_id"] for r in context.tables.read("score_audit").collect()] == [rerun["batch_id"]]
     assert context.tables.read("predictions").groupBy("batch_id").count().collect() == [(rerun["batch_id"], 4)]
     assert_reconciles(context)
+
+
+def test_a_single_batch_id_string_is_refused_not_read_letter_by_letter(spark, tmp_path) -> None:
+    tables = TableStore(spark, make_settings(tmp_path))
+    with pytest.raises(TypeError, match="'bench'"):
+        replace_batch(tables, spark.range(1), "bench_predictions", "bench")
+    assert not Path(tables.location("bench_predictions")).exists()
+
+
+def test_audit_record_fields_are_the_audit_table_columns_in_order() -> None:
+    assert [f.name for f in fields(AuditRecord)] == [c.split()[0] for c in AUDIT_SCHEMA.split(", ")]

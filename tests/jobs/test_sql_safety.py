@@ -10,7 +10,7 @@ import pytest
 from jobs.common.config import ConfigError
 from jobs.common.sql_guard import refusal
 from jobs.common.sql_passwords import PasswordFileError, check_password_file, set_password
-from jobs.serve_sql import authentication_refusal, parse_hiveconf
+from jobs.common.sql_server_access import authentication_refusal, parse_hiveconf
 from jobs.sql import run_sql
 from tests.scoring_fixtures import context_for, scoring_settings
 

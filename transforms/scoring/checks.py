@@ -85,6 +85,32 @@ def _null_key(key: Sequence[str]) -> Column:
     return null_key
 
 
+@dataclass(frozen=True)
+class BatchCounts:
+    """What one pass over a batch's input rows counts."""
+
+    rows_in: int
+    duplicated_rows: int  # rows whose (non-null) key the batch holds more than once
+    greatest_watermark: str | None  # None without a watermark column, or when every value is null
+
+
+def batch_counts(rows: DataFrame, key: Sequence[str], watermark: str | None = None) -> BatchCounts:
+    """Rows in, rows of keys held more than once, and the greatest `watermark` value, as text.
+
+    One pass, grouped by key: only the key columns (and the watermark) are shuffled.
+    """
+    if any(c not in rows.columns for c in key):  # every row is quarantined for the missing column
+        return BatchCounts(rows.count(), 0, None)
+    upper = [F.max(watermark).alias("_upper")] if watermark else []
+    per_key = rows.groupBy(*key).agg(F.count(F.lit(1)).alias("_rows"), *upper)
+    totals = per_key.agg(
+        F.sum("_rows").alias("rows_in"),
+        F.sum(F.when(~_null_key(key) & (F.col("_rows") > 1), F.col("_rows"))).alias("duplicated"),
+        (F.max("_upper") if watermark else F.lit(None)).cast("string").alias("upper"),
+    ).first()
+    return BatchCounts(int(totals["rows_in"] or 0), int(totals["duplicated"] or 0), totals["upper"])
+
+
 def mark_unpredicted(scored: DataFrame, input_columns: Sequence[str], keep: Sequence[str]) -> DataFrame:
     """`keep` columns plus a reason and the raw record for rows without a usable prediction.
 

@@ -13,7 +13,7 @@ from pyspark.sql import functions as F
 from transforms.modeling.scores import PROBABILITY, positive_probability
 
 SCORING_DATE = "scoring_date"
-BATCH_ID = "batch_id"
+PREDICTION_BATCH_ID = "batch_id"
 SCORED_AT = "scored_at"
 
 
@@ -53,7 +53,7 @@ def prediction_table(
         ]
     batch: list[Column] = []
     if batch_id is not None:
-        batch = [F.lit(batch_id).alias(BATCH_ID), F.lit(scored_at).cast("date").alias(SCORING_DATE)]
+        batch = [F.lit(batch_id).alias(PREDICTION_BATCH_ID), F.lit(scored_at).cast("date").alias(SCORING_DATE)]
     return scored.select(
         *key,
         F.col("prediction").alias("prediction"),
@@ -90,7 +90,7 @@ def legacy_batch_id(input_version: int) -> str:
 def batch_condition(batch_ids: Sequence[str]) -> str:
     """SQL condition selecting the rows of `batch_ids` (quotes and backslashes escaped)."""
     quoted = ["'" + b.replace("\\", "\\\\").replace("'", "\\'") + "'" for b in batch_ids]
-    return f"{BATCH_ID} IN ({', '.join(quoted)})"
+    return f"{PREDICTION_BATCH_ID} IN ({', '.join(quoted)})"
 
 
 def skipping_columns(key: Sequence[str]) -> list[str]:
@@ -102,7 +102,7 @@ def skipping_columns(key: Sequence[str]) -> list[str]:
     (prediction, pass-through columns): their statistics skip nothing, and collecting them
     cost about a tenth of the scoring write's CPU time (bench/RESULTS.md, scoring).
     """
-    return [*key, BATCH_ID, SCORED_AT]
+    return [*key, PREDICTION_BATCH_ID, SCORED_AT]
 
 
 def latest_prediction_sql(predictions: str, key: Sequence[str]) -> str:
@@ -110,7 +110,7 @@ def latest_prediction_sql(predictions: str, key: Sequence[str]) -> str:
     keys = ", ".join(key)
     return (
         f"SELECT * EXCEPT (_recency) FROM (SELECT *, row_number() OVER (PARTITION BY {keys} "
-        f"ORDER BY scored_at DESC, {BATCH_ID} DESC) AS _recency FROM {predictions}) WHERE _recency = 1"
+        f"ORDER BY scored_at DESC, {PREDICTION_BATCH_ID} DESC) AS _recency FROM {predictions}) WHERE _recency = 1"
     )
 
 
@@ -120,15 +120,15 @@ def reconciliation_sql(audit: str, predictions: str, quarantine: str, key: Seque
     `reconciles` holds when the batch has an audit row, every input row it counted is in the
     predictions or the quarantine table, and no key is predicted twice in the batch.
     """
-    keys = ", ".join(key)
+    keys, batch = ", ".join(key), PREDICTION_BATCH_ID
     return (
-        f"SELECT coalesce(a.{BATCH_ID}, p.{BATCH_ID}, q.{BATCH_ID}) AS {BATCH_ID}, a.rows_in, "
+        f"SELECT coalesce(a.{batch}, p.{batch}, q.{batch}) AS {batch}, a.rows_in, "
         "coalesce(p.n, 0) AS predictions, coalesce(p.keys, 0) AS predicted_keys, coalesce(q.n, 0) AS quarantined, "
         "coalesce(a.rows_in = coalesce(p.n, 0) + coalesce(q.n, 0) AND a.rows_scored = coalesce(p.n, 0) "
         "AND a.rows_quarantined = coalesce(q.n, 0) AND coalesce(p.n, 0) = coalesce(p.keys, 0), false) AS reconciles "
         f"FROM {audit} a "
-        f"FULL OUTER JOIN (SELECT {BATCH_ID}, count(*) AS n, count(DISTINCT {keys}) AS keys FROM {predictions} "
-        f"GROUP BY {BATCH_ID}) p ON a.{BATCH_ID} = p.{BATCH_ID} "
-        f"FULL OUTER JOIN (SELECT {BATCH_ID}, count(*) AS n FROM {quarantine} GROUP BY {BATCH_ID}) q "
-        f"ON coalesce(a.{BATCH_ID}, p.{BATCH_ID}) = q.{BATCH_ID}"
+        f"FULL OUTER JOIN (SELECT {batch}, count(*) AS n, count(DISTINCT {keys}) AS keys FROM {predictions} "
+        f"GROUP BY {batch}) p ON a.{batch} = p.{batch} "
+        f"FULL OUTER JOIN (SELECT {batch}, count(*) AS n FROM {quarantine} GROUP BY {batch}) q "
+        f"ON coalesce(a.{batch}, p.{batch}) = q.{batch}"
     )

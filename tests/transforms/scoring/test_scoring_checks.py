@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from transforms.scoring.checks import duplicate_keys, screen_input
+from pyspark.sql import functions as F
+
+from transforms.scoring.checks import BatchCounts, batch_counts, duplicate_keys, screen_input
 
 DECLARED = {"amount": "double", "sold_on": "datetime", "listed": "datetime", "rooms": "long"}
 SCHEMA = "id long, amount double, sold_on date, listed string, rooms string"
@@ -48,3 +50,16 @@ def test_null_values_are_scored_and_every_copy_of_a_duplicate_key_is_rejected(sp
     assert [r["id"] for r in screened.scorable.collect()] == [1]
     reasons = sorted(r["reason"] for r in screened.rejected.collect())
     assert reasons == ["duplicate key (id): 2 rows in this batch"] * 2 + ["null key (id)"] * 2
+
+
+def test_batch_counts_count_rows_copies_of_non_null_keys_and_the_greatest_watermark(spark) -> None:
+    rows = spark.createDataFrame(
+        [(1, "2024-01-02"), (2, "2024-01-05"), (2, "2024-01-03"), (None, "2024-01-09"), (None, None)],
+        "id bigint, seen string",
+    ).withColumn("seen", F.col("seen").cast("date"))
+    # Both rows of key 2 are copies; null keys are not copies of each other.
+    assert batch_counts(rows, ["id"], "seen") == BatchCounts(5, 2, "2024-01-09")
+    assert batch_counts(rows, ["id"]) == BatchCounts(5, 2, None)
+    # A missing key column: every row is counted, none is a copy (all are quarantined for the column).
+    assert batch_counts(rows, ["sale_id"], "seen") == BatchCounts(5, 0, None)
+    assert batch_counts(rows.where("id = 7"), ["id"], "seen") == BatchCounts(0, 0, None)
