@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pyspark
-import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 SPARK_HOME = Path(pyspark.__file__).parent
@@ -60,13 +59,6 @@ def scratch_dir(prefix: str) -> Iterator[Path]:
         yield path
     finally:
         shutil.rmtree(path, ignore_errors=True)
-
-
-@pytest.fixture(scope="module")
-def workdir(request: pytest.FixtureRequest) -> Iterator[Path]:
-    """A scratch folder per test module (import this fixture into the module)."""
-    with scratch_dir(f"lakehouse-{request.module.__name__.rpartition('.')[2]}-") as path:
-        yield path
 
 
 def without_info(log: str, tail: int = 4000) -> str:

@@ -39,8 +39,6 @@ from tests.spark_processes import (
 )
 
 pytestmark = pytest.mark.cluster
-# The `workdir` fixture: one scratch folder for the module.
-pytest_plugins = ["tests.spark_processes"]
 
 ROWS, SCORE_ROWS = 1500, 300
 

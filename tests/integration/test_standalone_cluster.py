@@ -30,8 +30,6 @@ from tests.spark_processes import (
 from transforms.ingestion.synthetic import malformed_count
 
 pytestmark = pytest.mark.cluster
-# The `workdir` fixture: one scratch folder for the module.
-pytest_plugins = ["tests.spark_processes"]
 
 ROWS, SCORE_ROWS = 2000, 300
 WORKERS = 2
