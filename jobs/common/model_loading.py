@@ -40,6 +40,7 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from jobs.common.config import Settings
+from jobs.common.registry import THRESHOLD_TAG
 from jobs.common.session import is_connect
 from jobs.common.tracking import client, configure_mlflow, registered_model_name
 from transforms.scoring.pass_through import score_keeping_inputs
@@ -48,9 +49,6 @@ from transforms.scoring.values import literal_column
 
 # Where mlflow.spark keeps the pipeline inside a logged model's folder.
 SPARK_MODEL_FOLDER = "sparkml"
-# The registry version's tag holding a classifier's decision threshold.
-THRESHOLD_TAG = "decision_threshold"
-
 
 def _on_databricks() -> bool:
     return "DATABRICKS_RUNTIME_VERSION" in os.environ
