@@ -50,6 +50,7 @@ from transforms.scoring.values import literal_column
 # Where mlflow.spark keeps the pipeline inside a logged model's folder.
 SPARK_MODEL_FOLDER = "sparkml"
 
+
 def _on_databricks() -> bool:
     return "DATABRICKS_RUNTIME_VERSION" in os.environ
 
