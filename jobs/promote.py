@@ -22,8 +22,8 @@ from jobs.common.cli import JobContext, run_job
 from jobs.common.lineage import frozen_test_rows
 from jobs.common.model_loading import load_spark_model
 from jobs.common.model_setup import configured_metric
-from jobs.common.registry import THRESHOLD_TAG, set_alias, tag_version, version_by_alias
-from jobs.common.tracking import configure_mlflow, registered_model_name
+from jobs.common.registry import set_alias, tag_version, version_by_alias
+from jobs.common.tracking import THRESHOLD_TAG, configure_mlflow, registered_model_name
 from transforms.modeling.gate import Bound, decide
 from transforms.modeling.statistics import test_metrics
 

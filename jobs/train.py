@@ -29,9 +29,9 @@ from jobs.common.model_setup import (
     training_plan,
     value_matrix,
 )
-from jobs.common.registry import THRESHOLD_TAG, register_pipeline, set_alias, tag_version
+from jobs.common.registry import register_pipeline, set_alias, tag_version
 from jobs.common.run_logging import log_assessment, log_run, log_selection
-from jobs.common.tracking import configure_mlflow, registered_model_name
+from jobs.common.tracking import THRESHOLD_TAG, configure_mlflow, registered_model_name
 from transforms.modeling.assessment import assess_all
 from transforms.modeling.choice import needs_search, pick_best
 from transforms.modeling.split import TEST, TRAIN

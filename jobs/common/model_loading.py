@@ -40,9 +40,8 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from jobs.common.config import Settings
-from jobs.common.registry import THRESHOLD_TAG
 from jobs.common.session import is_connect
-from jobs.common.tracking import client, configure_mlflow, registered_model_name
+from jobs.common.tracking import THRESHOLD_TAG, client, configure_mlflow, registered_model_name
 from transforms.scoring.pass_through import score_keeping_inputs
 from transforms.scoring.table import ModelIdentity
 from transforms.scoring.values import literal_column

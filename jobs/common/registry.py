@@ -13,8 +13,6 @@ from jobs.common.tracking import client
 
 # Under the lakehouse: where a Spark Connect server writes a fitted pipeline by default.
 STAGING_TABLE_FOLDER = "_models"
-# The version tag holding a classifier's decision threshold (set by train; read by the gate and scoring).
-THRESHOLD_TAG = "decision_threshold"
 
 
 def model_staging(context: JobContext) -> str:

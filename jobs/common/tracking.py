@@ -14,6 +14,8 @@ PACKAGE = "lakehouse-ml"
 
 
 SQLITE_PREFIX = "sqlite:///"
+# The version tag holding a classifier's decision threshold (set by train; read by the gate and scoring).
+THRESHOLD_TAG = "decision_threshold"
 
 
 def configure_mlflow(settings: Settings, create_store: bool = True) -> str:
