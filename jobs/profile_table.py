@@ -51,7 +51,8 @@ def profile(context: JobContext, args: argparse.Namespace) -> TableProfile:
             source_version=version, run_id=run.info.run_id,
         )
         stats = context.spark.createDataFrame(result.stats_rows(), STATS_TABLE_SCHEMA)
-        context.tables.write(stats, STATS_TABLE, mode="append")
+        # mergeSchema: a statistics table of earlier runs gains the columns added since (periods).
+        context.tables.write(stats, STATS_TABLE, mode="append", options={"mergeSchema": "true"})
         path = report_path(settings, table, result.run_id)
         local = write_report(path, render_report(result))
         mlflow.set_tags({"job": "profile", "source_table": result.source_table})

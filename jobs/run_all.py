@@ -8,7 +8,6 @@ alias it holds after the gate, and by querying the predictions table with SQL.
 from __future__ import annotations
 
 import argparse
-import math
 from typing import Any
 
 from jobs.common.cli import JobContext, run_job
@@ -23,6 +22,7 @@ from jobs.promote import promote
 from jobs.score import score
 from jobs.select_features import select_features
 from jobs.train import train
+from transforms.reporting.numbers import format_number
 
 
 def run_all(context: JobContext, args: argparse.Namespace) -> dict[str, Any]:
@@ -48,9 +48,7 @@ def _profile_defaults() -> argparse.Namespace:
 
 
 def _number(value: float | None) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "-"
-    return f"{value:,.4f}" if abs(value) < 100 else f"{value:,.0f}"
+    return format_number(value, missing="-")
 
 
 def _report(context: JobContext, results: dict[str, Any]) -> None:
@@ -63,8 +61,8 @@ def _report(context: JobContext, results: dict[str, Any]) -> None:
     )
     print("\n== Ingest, this run (rows read / silver / quarantined / duplicates merged) ==")
     for source, counts in results["ingest"].items():
-        print(f"  {source}: {counts['rows_read']} / {counts['rows_silver']} / "
-              f"{counts['rows_quarantined']} / {counts['duplicates_merged']}")
+        print(f"  {source}: {_number(counts['rows_read'])} / {_number(counts['rows_silver'])} / "
+              f"{_number(counts['rows_quarantined'])} / {_number(counts['duplicates_merged'])}")
     trained, gate = results["train"], results["promote"]
     metric = configured_metric(settings)
     print("\n== Candidates (CV on the training split, then the test split) ==")
@@ -86,7 +84,7 @@ def _report(context: JobContext, results: dict[str, Any]) -> None:
     for name, value in trained["business"].items():
         print(f"  business {name:<18} {_number(value):>16}")
     print(f"  gate: {'promoted' if gate['promoted'] else 'not promoted'}: {'; '.join(gate['reasons'])}")
-    print(f"\n== {results['score']['rows_scored']} predictions; SQL: {query} ==")
+    print(f"\n== {_number(results['score']['rows_scored'])} predictions; SQL: {query} ==")
     context.spark.sql(query).show(truncate=False)
     print(f"Query it yourself:  python -m jobs.sql \"SELECT count(*) FROM {predictions}\"")
 

@@ -37,6 +37,7 @@ from transforms.modeling.choice import needs_search, pick_best
 from transforms.modeling.split import TEST, TRAIN
 from transforms.modeling.training import tune_candidates
 from transforms.modeling.tuning import stable_layout
+from transforms.reporting.numbers import format_figures
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +77,8 @@ def train(context: JobContext, args: argparse.Namespace | None = None) -> dict[s
         tags[THRESHOLD_TAG] = f"{assessment.threshold:.3f}"
     tag_version(name, version, tags)
     log.info("registered %s version %s as @%s; test %s; baseline %s; report %s", name, version,
-             model_settings.challenger_alias, assessment.test_metrics, assessment.baseline_metrics, report_path)
+             model_settings.challenger_alias, format_figures(assessment.test_metrics),
+             format_figures(assessment.baseline_metrics), report_path)
     return {
         "run_id": run.info.run_id,
         "model_name": name,

@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 from html import escape
 from typing import Any
 
-from transforms.reporting.html import STYLE, html_table, new_figure, png_image
+from transforms.reporting.html import html_page, html_table, new_figure, png_image
+from transforms.reporting.numbers import COUNT, FRACTION, ID, NUMBER, format_number
 
 TOP_FEATURES = 25
 
@@ -69,9 +70,9 @@ def _confusion_plot(counts: dict[str, int], threshold: float) -> str:
     axes.imshow(cells, cmap="Blues")
     for i in range(2):
         for j in range(2):
-            axes.text(j, i, str(cells[i][j]), ha="center", va="center")
+            axes.text(j, i, format_number(cells[i][j], COUNT), ha="center", va="center")
     axes.set(xticks=[0, 1], yticks=[0, 1], xticklabels=["pred 0", "pred 1"], yticklabels=["true 0", "true 1"],
-             title=f"Confusion at threshold {threshold:.3f}")
+             title=f"Confusion at threshold {format_number(threshold)}")
     return png_image(figure)
 
 
@@ -118,8 +119,9 @@ def _classification_section(a: Assessment) -> str:
     ])
     deciles = html_table(["decile", "rows", "positives", "positive rate", "lift", "cumulative gain"],
                      [[d["decile"], d["rows"], d["positives"], d["positive_rate"], d["lift"], d["cumulative_gain"]]
-                      for d in a.deciles])
-    return f"<h2>Classification at threshold {a.threshold:.3f}</h2><div class='plots'>{plots}</div>{deciles}"
+                      for d in a.deciles], kinds=[COUNT, COUNT, COUNT, FRACTION, NUMBER, FRACTION])
+    return (f"<h2>Classification at threshold {format_number(a.threshold)}</h2>"
+            f"<div class='plots'>{plots}</div>{deciles}")
 
 
 def _candidates_table(a: Assessment) -> str:
@@ -144,15 +146,15 @@ def render_assessment(a: Assessment) -> str:
     metrics = html_table(["metric", "model (test)", "constant baseline (test)"],
                      [[k, v, a.baseline_metrics.get(k)] for k, v in a.test_metrics.items()])
     business = html_table(["figure", "value"], [[k, v] for k, v in a.business.items()]) if a.business else "<p>none configured</p>"
-    fairness = html_table(list(a.fairness[0]), [list(r.values()) for r in a.fairness]) if a.fairness else "<p>no protected attributes</p>"
+    fairness = html_table(list(a.fairness[0]), [list(r.values()) for r in a.fairness],
+                          kinds=[COUNT if name == "rows" else NUMBER for name in a.fairness[0]]
+                          ) if a.fairness else "<p>no protected attributes</p>"
     residuals = f"<div class='plots'>{_residual_plot(a.residuals)}</div>" if a.residuals else ""
     kept = (f"<p>{len(a.kept_features)} features reach the estimator: "
             f"{escape(', '.join(a.kept_features))}</p>") if a.kept_features else ""
     importance = f"<div class='plots'>{_importance_plot(a.importance)}</div>" if a.importance else ""
-    return f"""<!DOCTYPE html>
-<html><head><meta charset="utf-8"><title>{escape(a.title)}</title><style>{STYLE}</style></head><body>
-<h1>{escape(a.title)}</h1>
-{html_table(["", ""], [[k, v] for k, v in a.lineage])}
+    return html_page(a.title, f"""
+{html_table(["", ""], [[k, v] for k, v in a.lineage], kinds=[NUMBER, ID])}
 <h2>Candidates on the held-out test split (each tuned on the training split only)</h2>{_candidates_table(a)}
 <h2>Grid points (cross-validation on the training split)</h2>{comparison}
 <h2>Best candidate on the held-out test split: {escape(a.best)}</h2>{metrics}{kept}
@@ -160,4 +162,4 @@ def render_assessment(a: Assessment) -> str:
 {_classification_section(a)}{residuals}
 <h2>Fairness: {escape(a.metric)} per group of each protected attribute</h2>{fairness}
 {importance}
-</body></html>"""
+""")

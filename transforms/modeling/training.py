@@ -25,6 +25,7 @@ from transforms.modeling.tuning import (
     stable_layout,
     tune_pipeline,
 )
+from transforms.reporting.numbers import format_number
 
 log = logging.getLogger(__name__)
 
@@ -88,6 +89,6 @@ def tune_candidates(plan: TrainingPlan, candidates: list[Candidate], stages: lis
         histogram_label=plan.label if histogram else None,
     )
     for result in results:
-        log.info("%s: CV %s %.5g ± %.3g with %s", result.candidate.name, plan.metric, result.best_mean,
-                 result.best_std, result.best_params)
+        log.info("%s: CV %s %s ± %s with %s", result.candidate.name, plan.metric, format_number(result.best_mean),
+                 format_number(result.best_std), result.best_params)
     return results

@@ -6,7 +6,8 @@ bin (see `Bins`), which fixes its histogram bucket, quantile score bin, outlier 
 the IQR fences) and whether it is zero. All four are monotone in the value, so a column has
 at most bins + score bins + 5 bins, not their product. A missing value has code -1, as has
 every value of a column with nothing to place (temporal, nested, or numeric without values),
-whose present values have code 0.
+whose present values have code 0, except a temporal column's, whose code is the index of
+their period (see `periods`): its rows per month or year come out of this same pass.
 
 Numeric entries also carry the value minus the column's median and the target minus its
 median (both from pass 1), and each group sums their first three powers and the cross
@@ -32,6 +33,7 @@ from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
 from transforms.profiling.columns import CATEGORICAL, NUMERIC, TARGET, ProfiledColumn
+from transforms.profiling.periods import Periods
 from transforms.profiling.settings import ProfileSettings
 
 MISSING = -1
@@ -125,8 +127,9 @@ def _numeric_entry(column: ProfiledColumn, bounds: NumericBounds) -> Column:
     return _entry(column, code, F.lit(None), value - F.lit(bounds.shift))
 
 
-def _presence_entry(column: ProfiledColumn) -> Column:
-    code = F.when(column.ref.isNull(), F.lit(MISSING)).otherwise(F.lit(0))
+def _presence_entry(column: ProfiledColumn, periods: Periods | None) -> Column:
+    present = F.lit(0) if periods is None else periods.code(column.ref)
+    code = F.when(column.ref.isNull(), F.lit(MISSING)).otherwise(present)
     return _entry(column, code, F.lit(None), F.lit(None))
 
 
@@ -136,8 +139,10 @@ def distribution_query(
     bins: dict[int, Bins],
     settings: ProfileSettings,
     target_shift: float | None,
+    periods: dict[int, Periods] | None = None,
 ) -> DataFrame:
-    """The grouped pass; `target_shift` is the target's median (None without a target)."""
+    """The grouped pass; `target_shift` is the target's median (None without a target);
+    `periods` the temporal columns whose values are counted per period."""
     entries = []
     for column in columns:
         if column.kind == NUMERIC and column.index in bins:
@@ -145,7 +150,7 @@ def distribution_query(
         elif column.kind == CATEGORICAL:
             entries.append(_entry(column, F.lit(None), column.ref, F.lit(None)))
         else:
-            entries.append(_presence_entry(column))
+            entries.append(_presence_entry(column, (periods or {}).get(column.index)))
     prepared = with_bins(prepared, columns, bins)
     if target_shift is None:
         target, target_offset = F.lit(None).cast("double"), F.lit(None).cast("double")
@@ -199,6 +204,8 @@ class ColumnCounts:
     missing: dict[str, Any] | None = None
     levels: list[dict[str, Any]] = field(default_factory=list)
     groups: list[tuple[Placement, dict[str, Any]]] = field(default_factory=list)
+    # A column without bins: its present values by code (a temporal column's: by period).
+    present: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def present_t_n(self) -> int:
@@ -223,6 +230,8 @@ def by_column(rows: list[Any], bins: dict[int, Bins]) -> dict[int, ColumnCounts]
             column.missing = group
         elif group["code"] is None:
             column.levels.append(group)
-        elif group["s1"] is not None:  # a numeric column's values (not a temporal's code 0)
+        elif group["col"] in bins:  # a numeric column's values
             column.groups.append((bins[group["col"]].placement(group["code"]), group))
+        else:
+            column.present.append(group)
     return dict(counts)

@@ -1,6 +1,7 @@
 """The profile as one self-contained HTML page: tables and matplotlib plots inlined as PNG.
 
 `render_report` is a pure function of the (small) profile; writing the file is the job's I/O.
+Key, identifier and bookkeeping columns are listed with their counts but get no plot.
 """
 
 from __future__ import annotations
@@ -8,18 +9,31 @@ from __future__ import annotations
 from html import escape
 
 from transforms.profiling.result import ColumnProfile, TableProfile
-from transforms.reporting.html import STYLE, html_table, new_figure, png_image
+from transforms.reporting.html import html_page, html_table, new_figure, png_image
+from transforms.reporting.numbers import COUNT, FRACTION, ID, NUMBER, PERCENT, format_number
 
 MAX_HEATMAP_COLUMNS = 40
 MAX_BARS = 30
+_INTEGRAL_TYPES = frozenset({"tinyint", "smallint", "int", "bigint"})
 
 
 def _flags(flags: list[str]) -> str:
     return "".join(f"<span class='flag'>{escape(f)}</span>" for f in flags)
 
 
+def _value_kind(column: ColumnProfile) -> str:
+    """How a column's own values read: an id as plain digits, an integer column's as counts."""
+    if column.role in ("key", "identifier"):
+        return ID
+    return COUNT if column.data_type in _INTEGRAL_TYPES else NUMBER
+
+
+def _plotted(profile: TableProfile) -> list[ColumnProfile]:
+    return [c for c in profile.columns if not c.listed_only]
+
+
 def _missingness_plot(profile: TableProfile) -> str:
-    missing = sorted((c for c in profile.columns if c.nulls), key=lambda c: -c.null_pct)[:MAX_BARS]
+    missing = sorted((c for c in _plotted(profile) if c.nulls), key=lambda c: -c.null_pct)[:MAX_BARS]
     if not missing:
         return "<p>No column has missing values.</p>"
     figure, axes = new_figure(8, 0.25 * len(missing) + 1)
@@ -30,7 +44,7 @@ def _missingness_plot(profile: TableProfile) -> str:
 
 
 def _target_plot(profile: TableProfile) -> str:
-    scored = [c for c in profile.columns if c.target_score is not None]
+    scored = [c for c in _plotted(profile) if c.target_score is not None]
     if not scored:
         return "<p>No target relation (the table has no target column).</p>"
     metric = scored[0].target_metric
@@ -85,6 +99,22 @@ def _histogram_plot(column: ColumnProfile) -> str:
     return png_image(figure)
 
 
+def _period_plot(column: ColumnProfile) -> str:
+    periods = column.periods
+    figure, axes = new_figure(5, 2.6)
+    axes.bar(range(len(periods)), [p["count"] for p in periods], color="#8e6cc0")
+    step = max(1, len(periods) // 12)  # at most about a dozen labels
+    axes.set_xticks(range(0, len(periods), step), [p["start"] for p in periods][::step], rotation=90, fontsize=7)
+    axes.set_title(f"{column.column}: rows per {column.period}")
+    axes.set_ylabel("rows")
+    means = [(i, p["target_mean"]) for i, p in enumerate(periods) if p["target_mean"] is not None]
+    if means and column.target_metric:
+        twin = axes.twinx()
+        twin.plot([i for i, _ in means], [m for _, m in means], "o-", color="#d9534f", ms=3)
+        twin.set_ylabel("mean target", color="#d9534f")
+    return png_image(figure)
+
+
 def _category_plot(column: ColumnProfile) -> str:
     top = column.top_categories
     figure, axes = new_figure(5, 0.22 * len(top) + 1)
@@ -99,73 +129,100 @@ def _category_plot(column: ColumnProfile) -> str:
     return png_image(figure)
 
 
-def _column_section(column: ColumnProfile) -> str:
-    stats = [["count", column.count], ["nulls", column.nulls], ["null %", column.null_pct],
-             ["approx. distinct", column.approx_distinct]]
+def _statistics(column: ColumnProfile) -> tuple[list[tuple[str, object, str]], str]:
+    """The column's (statistic, value, number kind) rows and its plot."""
+    values = _value_kind(column)
+    stats = [("count", column.count, COUNT), ("nulls", column.nulls, COUNT), ("null %", column.null_pct, PERCENT),
+             ("approx. distinct", column.approx_distinct, COUNT)]
+    if column.listed_only:
+        # A row's name or bookkeeping: its range says what it holds; moments and plots do not.
+        if column.min is not None:
+            stats += [("min", column.min, values), ("max", column.max, values)]
+        elif column.min_value is not None:
+            stats += [("from", column.min_value, NUMBER), ("to", column.max_value, NUMBER)]
+        return stats, ""
     plots = ""
     if column.kind == "numeric" and column.count:
-        stats += [["min", column.min], ["max", column.max], ["mean", column.mean],
-                  ["std", column.std], ["skew", column.skew], ["zeros %", column.zeros_pct],
-                  ["IQR outliers %", column.outliers_pct]]
-        stats += [[name, value] for name, value in column.quantiles.items()]
+        stats += [("min", column.min, values), ("max", column.max, values), ("mean", column.mean, NUMBER),
+                  ("std", column.std, NUMBER), ("skew", column.skew, NUMBER), ("zeros %", column.zeros_pct, PERCENT),
+                  ("IQR outliers %", column.outliers_pct, PERCENT)]
+        stats += [(name, value, values) for name, value in column.quantiles.items()]
         plots = _histogram_plot(column)
     elif column.kind == "categorical" and column.top_categories:
-        stats += [["levels", column.n_levels], ["rare levels", column.n_rare_levels],
-                  ["rarest levels", ", ".join(column.rare_levels)]]
+        stats += [("levels", column.n_levels, COUNT), ("rare levels", column.n_rare_levels, COUNT),
+                  ("rarest levels", ", ".join(column.rare_levels), NUMBER)]
         plots = _category_plot(column)
     elif column.kind == "temporal":
-        stats += [["from", column.min_value], ["to", column.max_value]]
+        stats += [("from", column.min_value, NUMBER), ("to", column.max_value, NUMBER)]
+        plots = _period_plot(column) if column.periods else ""
     if column.target_metric:
-        stats += [[f"target {column.target_metric}", column.target_score],
-                  ["target corr", column.target_corr],
-                  ["mean target if missing", column.target_mean_if_missing],
-                  ["mean target if present", column.target_mean_if_present]]
-    return (f"<div class='col' id='col-{escape(column.column)}'><h3>{escape(column.column)} "
-            f"<small>{escape(column.data_type)} · {escape(column.kind)} · {escape(column.role)}</small> "
-            f"{_flags(column.flags)}</h3><div class='plots'>{html_table(['statistic', 'value'], stats)}"
-            f"{plots}</div></div>")
+        stats += [(f"target {column.target_metric}", column.target_score, NUMBER),
+                  ("target corr", column.target_corr, NUMBER),
+                  ("mean target if missing", column.target_mean_if_missing, NUMBER),
+                  ("mean target if present", column.target_mean_if_present, NUMBER)]
+    return stats, plots
+
+
+def _column_section(column: ColumnProfile) -> str:
+    stats, plots = _statistics(column)
+    table = html_table(["statistic", "value"], [[name, format_number(v, kind)] for name, v, kind in stats])
+    return (f"<div class='col'><h3 id='{_anchor(column)}'>{escape(column.column)}</h3>"
+            f"<p class='meta'>{escape(column.data_type)} · {escape(column.kind)} · {escape(column.role)} "
+            f"{_flags(column.flags)}</p><div class='plots'>{table}{plots}</div></div>")
+
+
+def _anchor(column: ColumnProfile) -> str:
+    # By position: any text is a column name, but an id must be unique and free of spaces.
+    return f"col-{column.position}"
+
+
+def _overview_row(c: ColumnProfile) -> list[object]:
+    described = not c.listed_only
+    low, high = (c.min, c.max) if c.min is not None else (c.min_value, c.max_value)
+    return [c.column, c.data_type, c.role, format_number(c.null_pct, PERCENT), format_number(c.approx_distinct, COUNT),
+            c.mean if described else None, c.std if described else None,
+            format_number(low, _value_kind(c)), format_number(high, _value_kind(c)), c.target_score]
 
 
 def render_report(profile: TableProfile) -> str:
     """The whole report as one HTML string (plots inlined; no external files or scripts)."""
     settings = profile.settings
     header = html_table(["", ""], [
-        ["table", profile.source_table], ["Delta version", profile.source_version],
+        ["table", profile.source_table], ["Delta version", format_number(profile.source_version, ID)],
         ["run", profile.run_id], ["profiled at (UTC)", profile.profiled_at.strftime("%Y-%m-%d %H:%M:%S")],
         ["rows", profile.rows], ["columns profiled", len(profile.columns)],
         ["target", f"{profile.target} ({profile.task})" if profile.target else "none"],
         ["passes over the data", f"{profile.passes}: {', '.join(profile.pass_names)}"],
         ["Spark jobs", profile.spark_jobs],
-        ["quantile accuracy", f"{settings.quantile_accuracy} (rank error ≤ n/{settings.quantile_accuracy})"],
+        ["quantile accuracy", f"{format_number(settings.quantile_accuracy)} "
+                              f"(rank error ≤ n/{format_number(settings.quantile_accuracy)})"],
         ["distinct counts", f"numeric and temporal: HyperLogLog, relative s.d. {settings.distinct_rsd}; "
                             "categorical: exact (the level count)"],
-        ["rare level", f"< {settings.rare_threshold:.1%} of non-null rows"],
+        ["rare level", f"< {format_number(settings.rare_threshold, FRACTION)} of non-null rows"],
     ])
     governed = [c for c in profile.columns if c.role != "feature" or c.flags]
     governance = html_table(["column", "role", "flags"], [[c.column, c.role, ", ".join(c.flags)] for c in governed])
     overview = html_table(
         ["column", "type", "role", "null %", "distinct", "mean", "std", "min", "max", "target score"],
-        [[f"{c.column}", c.data_type, c.role, c.null_pct, c.approx_distinct, c.mean, c.std,
-          c.min if c.min is not None else c.min_value, c.max if c.max is not None else c.max_value,
-          c.target_score] for c in profile.columns])
+        [_overview_row(c) for c in profile.columns])
     missing_target = [c for c in profile.columns if c.nulls and c.target_mean_if_missing is not None]
     missing_target_table = html_table(
         ["column", "null %", "mean target if missing", "mean target if present"],
         [[c.column, c.null_pct, c.target_mean_if_missing, c.target_mean_if_present] for c in missing_target],
+        kinds=[NUMBER, PERCENT],
     ) if missing_target else ""
     sections = "".join(_column_section(c) for c in profile.columns)
-    return f"""<!DOCTYPE html>
-<html><head><meta charset="utf-8"><title>Profile of {escape(profile.source_table)}</title>
-<style>{STYLE}</style></head><body>
-<h1>Profile of {escape(profile.source_table)}</h1>
+    return html_page(f"Profile of {profile.source_table}", f"""
 {header}
 <h2>Variables that may not be used, and data warnings</h2>
 <p>Roles come from the use case's config (identifiers, leaks, protected attributes); the feature
-job refuses a feature list that uses them. Flags such as <em>possible_leak</em> are computed.</p>
+job refuses a feature list that uses them. Flags such as <em>possible_leak</em> are computed.
+Key, identifier and bookkeeping (<code>_…</code>) columns are listed with their counts, not plotted,
+correlated or related to the target.</p>
 {governance}
 <h2>Overview</h2>{overview}
 <h2>Missing values</h2>{_missingness_plot(profile)}{missing_target_table}
 <h2>Relation to the target</h2>{_target_plot(profile)}
 <h2>Correlations</h2>{_heatmap(profile)}
 <h2>Columns</h2>{sections}
-</body></html>"""
+""")

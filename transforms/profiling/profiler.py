@@ -4,7 +4,10 @@ Pass 1 (`summary`) sketches quantiles and distinct counts in one grouped aggrega
 stacked frame; pass 2 (`distributions`) counts and sums over another stacked frame, placed by
 what pass 1 learned (ranges, quartiles, medians): counts, moments, histograms, outliers, score
 bins, levels and target sums; pass 3 (`correlation`) one Gramian aggregation of the numeric
-columns, centred by the means of pass 2. Nothing is cached and no row of the source reaches
+columns, centred by the means of pass 2. Key, identifier and bookkeeping (`_...`) columns are
+counted in passes 1 and 2 but left out of the correlations and the target relations (see
+`LISTED_ONLY_ROLES`); date and time columns are counted per period in pass 2 (see `periods`),
+so neither adds a pass. Nothing is cached and no row of the source reaches
 the driver: only the aggregates of each pass do."""
 
 from __future__ import annotations
@@ -28,10 +31,12 @@ from transforms.profiling.columns import (
 )
 from transforms.profiling.moments import PowerSums, pearson, sample_skewness
 from transforms.profiling.passes import PassCounter
-from transforms.profiling.result import ColumnProfile, TableProfile
+from transforms.profiling.periods import Periods
+from transforms.profiling.result import LISTED_ONLY_ROLES, ColumnProfile, TableProfile
 from transforms.profiling.settings import REPORTED_QUANTILES, ProfileSettings
 
 ROLE_ORDER = ("label", "leak", "protected", "identifier", "key")
+BOOKKEEPING_PREFIX = "_"  # `_ingested_at`, `_source_file`, `_batch_id`: written by ingest
 LEAK_AUC, LEAK_R2 = 0.95, 0.9
 
 
@@ -50,11 +55,13 @@ def profile_frame(
     """Profile `columns` of `df` (default: all); relate them to `target` when `df` has it.
 
     `task` is "classification" (a 0/1 target: ROC-AUC) or "regression" (R²); `roles` maps a
-    column to the governance roles it has (identifier, leak, protected, key, label).
+    column to the governance roles it has (identifier, leak, protected, key, label); a column
+    without one whose name starts with "_" is bookkeeping.
     """
     settings = settings or ProfileSettings()
     profiled = profiled_columns(df, columns if columns is not None else df.columns)
     target = target if target in df.columns else None
+    role_of = {c.index: _role(c.name, (roles or {}).get(c.name, [])) for c in profiled}
     counter = PassCounter(df.sparkSession)
     prepared = prepare(df, profiled, target)
 
@@ -72,16 +79,21 @@ def profile_frame(
     }
     target_shift = None if target is None else _median(totals, probabilities)
     bins = {i: dist.Bins(b, settings, binary) for i, b in bounds.items()}
-    query = dist.distribution_query(prepared, profiled, bins, settings, target_shift)
+    periods = {
+        c.index: p for c in profiled if c.kind == TEMPORAL and role_of[c.index] not in LISTED_ONLY_ROLES
+        if (p := Periods.spanning(sketches[c.index]["min_value"], sketches[c.index]["max_value"])) is not None
+    }
+    query = dist.distribution_query(prepared, profiled, bins, settings, target_shift, periods)
     counts = dist.by_column(counter.collect(query, "distributions"), bins)
     sums = {i: _power_sums(b, counts[i]) for i, b in bounds.items()}
-    numeric = [c for c in profiled if c.index in bounds]
+    numeric = [c for c in profiled if c.index in bounds and role_of[c.index] not in LISTED_ONLY_ROLES]
     pairs = _correlations(counter, prepared, numeric, {i: s.mean for i, s in sums.items()})
 
     context = _TargetContext(target, task if target else None, binary, counts[profiled[0].index])
     column_profiles = [
         _column_profile(c, sketches.get(c.index, {}), counts[c.index], sums.get(c.index),
-                        totals["rows"], settings, context, (roles or {}).get(c.name, []), pairs)
+                        totals["rows"], settings, context, (roles or {}).get(c.name, []), pairs,
+                        periods.get(c.index))
         for c in profiled
     ]
     return TableProfile(
@@ -91,6 +103,11 @@ def profile_frame(
         pass_names=counter.pass_names, spark_jobs=counter.spark_jobs, settings=settings,
         columns=column_profiles, pass_seconds=counter.pass_seconds,
     )
+
+
+def _role(name: str, roles: list[str]) -> str:
+    default = "bookkeeping" if name.startswith(BOOKKEEPING_PREFIX) else "feature"
+    return next((r for r in ROLE_ORDER if r in roles), default)
 
 
 def _is_binary(totals: dict[str, Any]) -> bool:
@@ -136,11 +153,11 @@ def _mean(total: float | None, count: int) -> float | None:
 def _column_profile(column: ProfiledColumn, sketches: dict[str, Any], counts: dist.ColumnCounts,
                     sums: PowerSums | None, rows: int, settings: ProfileSettings,
                     target: _TargetContext, roles: list[str],
-                    pairs: dict[tuple[str, str], float]) -> ColumnProfile:
+                    pairs: dict[tuple[str, str], float], periods: Periods | None) -> ColumnProfile:
     count = counts.count
     profile = ColumnProfile(
         position=column.index, column=column.name, data_type=column.data_type, kind=column.kind,
-        role=next((r for r in ROLE_ORDER if r in roles), "feature"), flags=[], rows=rows,
+        role=_role(column.name, roles), flags=[], rows=rows,
         count=count, nulls=rows - count, null_pct=_pct(rows - count, rows) or 0.0,
         approx_distinct=counts.n_levels if column.kind == CATEGORICAL else sketches.get("distinct"),
     )
@@ -149,9 +166,11 @@ def _column_profile(column: ProfiledColumn, sketches: dict[str, Any], counts: di
         profile.correlations = {b: v for (a, b), v in pairs.items() if a == column.name}
     elif column.kind == TEMPORAL:
         profile.min_value, profile.max_value = sketches.get("min_value"), sketches.get("max_value")
+        if periods is not None:
+            _period_stats(profile, counts, periods)
     elif column.kind == CATEGORICAL:
         _categorical_stats(profile, counts, settings)
-    if target.name and column.name != target.name:
+    if target.name and column.name != target.name and not profile.listed_only:
         _target_relation(profile, column, counts, target)
     profile.flags = sorted(set(roles)) + _data_flags(profile, target)
     return profile
@@ -178,6 +197,18 @@ def _numeric_stats(profile: ColumnProfile, sketches: dict[str, Any], counts: dis
         {"lower": profile.min + i * width, "upper": profile.min + (i + 1) * width,
          "count": (b := buckets.get(i, [0, 0, 0.0]))[0], "target_mean": _mean(b[2], b[1])}
         for i in range(settings.histogram_bins if width else 1)
+    ]
+
+
+def _period_stats(profile: ColumnProfile, counts: dist.ColumnCounts, periods: Periods) -> None:
+    by_code = {g["code"]: g for g in counts.present}
+    profile.period = periods.name
+    # Every period from the first to the last, empty ones too: the bars are a time axis.
+    empty = {"n": 0, "t_n": 0, "t_sum": None}
+    profile.periods = [
+        {"start": periods.label(code), "count": (group := by_code.get(code, empty))["n"],
+         "target_mean": _mean(group["t_sum"], group["t_n"])}
+        for code in range(max(by_code, default=-1) + 1)
     ]
 
 

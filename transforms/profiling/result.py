@@ -8,6 +8,11 @@ from typing import Any
 
 from transforms.profiling.settings import ProfileSettings
 
+# Columns that name or track rows rather than describe them: the use case's key, identifiers
+# and bookkeeping (`_ingested_at`, `_source_file`, ...). The profile lists their counts, but
+# a histogram, a correlation or a relation to the target of a row's name means nothing.
+LISTED_ONLY_ROLES = frozenset({"key", "identifier", "bookkeeping"})
+
 # One row per column per run; nested statistics stay queryable with SQL
 # (e.g. `SELECT column, quantiles['p50'], top_categories[0].value FROM ...column_profile`).
 STATS_TABLE_SCHEMA = """
@@ -21,6 +26,7 @@ outliers_pct double, quantiles map<string, double>, min_value string, max_value 
 n_levels bigint, n_rare_levels bigint, rare_levels array<string>,
 top_categories array<struct<value: string, count: bigint, pct: double, target_mean: double>>,
 histogram array<struct<lower: double, upper: double, count: bigint, target_mean: double>>,
+period string, periods array<struct<start: string, count: bigint, target_mean: double>>,
 target_corr double, target_metric string, target_score double,
 target_mean_if_missing double, target_mean_if_present double,
 correlations map<string, double>
@@ -58,12 +64,20 @@ class ColumnProfile:
     rare_levels: list[str] = field(default_factory=list)
     top_categories: list[dict[str, Any]] = field(default_factory=list)
     histogram: list[dict[str, Any]] = field(default_factory=list)
+    # A date or time column's rows per `period` (month, quarter, year, N years), oldest first.
+    period: str | None = None
+    periods: list[dict[str, Any]] = field(default_factory=list)
     target_corr: float | None = None
     target_metric: str | None = None
     target_score: float | None = None
     target_mean_if_missing: float | None = None
     target_mean_if_present: float | None = None
     correlations: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def listed_only(self) -> bool:
+        """A key, identifier or bookkeeping column: listed, never plotted or related."""
+        return self.role in LISTED_ONLY_ROLES
 
 
 @dataclass
@@ -93,7 +107,7 @@ class TableProfile:
 
     def correlation_matrix(self) -> tuple[list[str], list[list[float | None]]]:
         """Numeric column names and their pairwise correlations (1 on the diagonal)."""
-        names = [c.column for c in self.columns if c.kind == "numeric" and c.count]
+        names = [c.column for c in self.columns if c.kind == "numeric" and c.count and not c.listed_only]
         by_name = {c.column: c.correlations for c in self.columns}
         matrix = [[1.0 if a == b else by_name[a].get(b) for b in names] for a in names]
         return names, matrix

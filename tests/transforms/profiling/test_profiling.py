@@ -112,8 +112,9 @@ def test_report_is_self_contained_html(profile):
     html = render_report(profile)
     assert html.startswith("<!DOCTYPE html>") and html.rstrip().endswith("</html>")
     images = re.findall(r'<img alt="plot" src="data:image/png;base64,', html)
-    # missingness, target relation, heat map, 3 histograms (x, fare, survived), 3 category charts
-    assert len(images) == 9
+    # missingness, target relation, heat map, 3 histograms (x, fare, survived), 3 category charts,
+    # the day column's rows per month
+    assert len(images) == 10
     assert not re.search(r'(src|href)="(http|//)', html)
     assert "3 passes" not in html and "3: summary, distributions, correlation" in html
 

@@ -13,6 +13,7 @@ from jobs import profile_table
 from jobs.common.cli import run_job
 from tests.profiling_data import TABLE, write_train_table
 from tests.settings import make_settings
+from transforms.profiling import STATS_TABLE_SCHEMA
 
 pytestmark = pytest.mark.e2e
 RELATIVE = 1e-9
@@ -26,6 +27,11 @@ def job_run(spark, shared_data: Path, tmp_path_factory: pytest.TempPathFactory):
                  f"mlflow.artifact_location={root}/mlartifacts"]
     settings = make_settings(root, "house_prices", *overrides)
     tables = write_train_table(spark, settings, shared_data)
+    # The statistics table as runs before the `period` columns left it: the job appends to it.
+    earlier = STATS_TABLE_SCHEMA.replace(
+        "period string, periods array<struct<start: string, count: bigint, target_mean: double>>,", "")
+    assert earlier != STATS_TABLE_SCHEMA
+    tables.write(spark.createDataFrame([], earlier), profile_table.STATS_TABLE)
     argv = ["--use-case", "house_prices", "--table", TABLE]
     argv += [arg for override in overrides for arg in ("--set", override)]
     profile = run_job(profile_table.__doc__, profile_table.profile, argv, profile_table.add_arguments)
@@ -88,6 +94,15 @@ def test_categories_and_target_relations_match_pandas(job_run, frame):
         frame["GrLivArea"].corr(target), rel=1e-9)
 
 
+def test_the_key_is_listed_but_not_correlated(job_run):
+    profile = job_run[0]
+    key = profile.column("Id")
+    assert (key.role, key.count, key.min, key.max) == ("key", 1460, 1.0, 1460.0)
+    assert key.correlations == {} and key.target_score is None
+    assert "Id" not in profile.column("GrLivArea").correlations
+    assert "Id" not in profile.correlation_matrix()[0]
+
+
 def test_outliers_use_the_reported_quartiles(job_run, frame):
     stats = job_run[0].column("GrLivArea")
     q1, q3 = stats.quantiles["p25"], stats.quantiles["p75"]
@@ -108,6 +123,7 @@ def test_statistics_table_is_queryable_with_sql(job_run, spark):
     assert {r.source_version for r in rows} == {tables.version(TABLE)}
     assert {r.passes for r in rows} == {3}
     assert by_column["Neighborhood"].top == "NAmes"
+    assert "periods" in spark.table(name).columns  # appended to the earlier table's schema
     assert by_column["SalePrice"].median == profile.column("SalePrice").quantiles["p50"]
 
 
