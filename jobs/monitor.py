@@ -1,5 +1,7 @@
 """Monitor scored batches: feature and prediction drift against the training reference, and
-the model's metric once labels arrive; results in a Delta table, a breach exits non-zero.
+the model's metric once labels arrive; results in a Delta table, a breach exits non-zero. So
+does a stale source: one whose contract's `max_staleness` its newest landing file or ingested
+row exceeds (checked first, and alone when the use case has no `monitoring:` section).
 
 Each batch's input is read back exactly as it was scored: the score audit records the input
 table's Delta version and watermark range. Feature drift compares that input with the
@@ -19,6 +21,7 @@ from typing import Any
 from jobs.common.cli import JobContext, run_job
 from jobs.common.config import ConfigError
 from jobs.common.monitoring import audited_batches, batch_metric, feature_drift, prediction_drift
+from jobs.common.source_contracts import freshness_checked, stale_sources
 from transforms.monitoring.results import (
     MONITORING_SCHEMA,
     CheckedBatch,
@@ -34,8 +37,12 @@ log = logging.getLogger(__name__)
 def monitor(context: JobContext, args: argparse.Namespace | None = None) -> dict[str, Any]:
     settings, tables = context.settings, context.tables
     config = settings.monitoring
+    stale = stale_sources(context)
     if config is None:
-        raise ConfigError("the monitoring job needs a `monitoring:` section in the use case's config")
+        if freshness_checked(settings.sources):
+            return {"stale": stale, "batches": [], "checks": 0, "breaches": 0}
+        raise ConfigError("the monitoring job needs a `monitoring:` section in the use case's config "
+                          "(or a source whose contract sets max_staleness)")
     audit_table = settings.score.audit_table
     batches = audited_batches(tables, audit_table, getattr(args, "batch_id", None),
                               bool(getattr(args, "all_batches", False)))
@@ -63,7 +70,7 @@ def monitor(context: JobContext, args: argparse.Namespace | None = None) -> dict
     for breach in breaches:
         log.warning("drift breach in batch %s: %s %s %s = %.4f > %s", breach.batch_id, breach.kind, breach.name,
                     breach.statistic, breach.value, breach.threshold)
-    return {"batches": batch_ids, "checks": len(results), "breaches": len(breaches)}
+    return {"stale": stale, "batches": batch_ids, "checks": len(results), "breaches": len(breaches)}
 
 
 def _arguments(parser: argparse.ArgumentParser) -> None:
@@ -73,8 +80,11 @@ def _arguments(parser: argparse.ArgumentParser) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     result = run_job(__doc__, monitor, argv, _arguments)
+    for line in result["stale"]:
+        print(f"monitoring: {line}", file=sys.stderr)
     if result["breaches"]:
         print(f"monitoring: {result['breaches']} threshold breach(es) in {result['batches']}", file=sys.stderr)
+    if result["stale"] or result["breaches"]:
         raise SystemExit(1)
 
 

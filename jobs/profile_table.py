@@ -14,6 +14,7 @@ import mlflow
 from jobs.common.cli import JobContext, run_job
 from jobs.common.config import Settings
 from jobs.common.report_files import REPORTS_FOLDER, write_report
+from jobs.common.source_contracts import source_contract
 from jobs.common.tracking import configure_mlflow
 from transforms.profiling import STATS_TABLE_SCHEMA, ProfileSettings, TableProfile, profile_frame
 from transforms.profiling.governance import column_roles
@@ -54,7 +55,7 @@ def profile(context: JobContext, args: argparse.Namespace) -> TableProfile:
         # mergeSchema: a statistics table of earlier runs gains the columns added since (periods).
         context.tables.write(stats, STATS_TABLE, mode="append", options={"mergeSchema": "true"})
         path = report_path(settings, table, result.run_id)
-        local = write_report(path, render_report(result))
+        local = write_report(path, render_report(result, source_contract(settings, table)))
         mlflow.set_tags({"job": "profile", "source_table": result.source_table})
         mlflow.log_params({"source_table": result.source_table, "source_version": version,
                            "quantile_accuracy": result.settings.quantile_accuracy,

@@ -34,6 +34,7 @@ from jobs.common.config_types import (
     RelativePath,
     Seed,
 )
+from transforms.ingestion.freshness import parse_duration
 from transforms.modeling.split import SPLIT_COLUMN
 
 
@@ -178,6 +179,29 @@ class DriftSettings(_Strict):
     type_change: Literal["quarantine", "fail"] = "quarantine"
 
 
+class SourceContract(_Strict):
+    """What is known of a source before its data is trusted: where it comes from, how often it is
+    refreshed, who supports it, how complete and biased it is, what it costs. Ingest records it
+    in the `sources` table; `max_staleness` (e.g. 36h, 7d) makes ingest warn and monitor fail
+    when the newest landing file or ingested row is older."""
+
+    owner: str | None = None
+    support: str | None = None
+    origin: str | None = None
+    refresh: str | None = None
+    max_staleness: str | None = None
+    completeness: str | None = None
+    bias: str | None = None
+    cost: str | None = None
+
+    @field_validator("max_staleness")
+    @classmethod
+    def _duration(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_duration(value)
+        return value
+
+
 class SourceSettings(_Strict):
     name: Identifier
     path: RelativePath
@@ -203,6 +227,7 @@ class SourceSettings(_Strict):
     max_quarantined_fraction: float = Field(default=1.0, ge=0, le=1)
     max_files_per_trigger: int = Field(default=100, gt=0, le=MAX_PARTITIONS)
     audit_table: Identifier = "ingest_audit"
+    contract: SourceContract | None = None
 
     @property
     def declared_columns(self) -> dict[str, str]:

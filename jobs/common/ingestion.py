@@ -11,6 +11,7 @@ from jobs.common.config import SourceSettings
 from jobs.common.ingest_audit import report_skipped_files
 from jobs.common.ingest_writer import BatchWriter
 from jobs.common.landing import read_stream
+from jobs.common.source_contracts import record_source
 
 log = logging.getLogger(__name__)
 
@@ -34,4 +35,5 @@ def ingest_source(context: JobContext, source: SourceSettings) -> dict[str, int]
             raise writer.error from None
         raise
     log.info("ingested %s into %s: %s", source.name, context.tables.qualified(source.silver), writer.totals)
+    record_source(context, source)  # after the batches: the sources table and freshness see them
     return writer.totals

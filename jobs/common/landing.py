@@ -91,8 +91,15 @@ def read_landing(context: JobContext, source: SourceSettings, stream: bool = Fal
         # schema (landing_conform.conform_parquet).
         stream = reader.format("parquet").schema(f"`{PARQUET_PROBE}` string").load(path)
         return stream.select(*bronze.file_columns(), bronze.batch_time())
-    stream = reader.format(source.format).schema(bronze.raw_schema(names)).options(**reader_options(source))
-    return stream.load(path).select("*", *bronze.file_columns(), bronze.batch_time())
+    # Named as the files spell the columns (`home.dest`, ` age` after a ", " delimiter), not as
+    # declared: Spark's header check compares the two and would warn on every file whose header
+    # is right; a file whose header really differs still draws its warning (and conform_csv's).
+    spelled = file_names(source)
+    if len({n.lower() for n in [*spelled.values(), CORRUPT_RECORD]}) <= len(spelled):
+        spelled = dict(zip(names, names, strict=True))  # spellings that collide: bind by position as declared
+    stream = reader.format(source.format).schema(bronze.raw_schema(spelled.values())).options(**reader_options(source))
+    declared = [F.col(f"`{spelled[name]}`").alias(name) for name in names]
+    return stream.load(path).select(*declared, CORRUPT_RECORD, *bronze.file_columns(), bronze.batch_time())
 
 
 def read_sample(context: JobContext, path: str, format_: str, options: dict[str, str], rows: int) -> DataFrame:

@@ -64,11 +64,23 @@ def _with_failures(df: DataFrame, checks: Sequence[Column]) -> DataFrame:
 
 
 def cleaned(df: DataFrame, columns: Sequence[str], null_tokens: Sequence[str], trim: bool) -> DataFrame:
-    """Raw strings with surrounding blanks trimmed and null tokens (`NA`, `?`) made null."""
+    """Raw strings with surrounding blanks trimmed and null tokens (`NA`, `?`) made null.
+
+    A blank token (`""`, `" "`, any whitespace only) stands for every blank value: each empty or
+    whitespace-only value is null, trimmed or not. Matched as written, `" "` would never meet
+    a value trimmed to `""`, and `""` never a `"  "` kept untrimmed. Other tokens match the
+    value as trimmed (or not).
+    """
+    blank = any(not token.strip() for token in null_tokens)
+    tokens = [token for token in null_tokens if token.strip()]
+
     def clean(name: str) -> Column:
-        value = F.trim(F.col(name)) if trim else F.col(name)
-        if null_tokens:
-            value = F.when(value.isin(*null_tokens), F.lit(None)).otherwise(value)
+        raw = F.col(name)
+        value = F.trim(raw) if trim else raw
+        if tokens:
+            value = F.when(value.isin(*tokens), F.lit(None)).otherwise(value)
+        if blank:
+            value = F.when(raw.rlike(r"^\s*$"), F.lit(None)).otherwise(value)
         return value.alias(name)
 
     wanted = set(columns)

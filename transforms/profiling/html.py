@@ -6,6 +6,7 @@ Key, identifier and bookkeeping columns are listed with their counts but get no 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from html import escape
 
 from transforms.profiling.result import ColumnProfile, TableProfile
@@ -184,8 +185,20 @@ def _overview_row(c: ColumnProfile) -> list[object]:
             format_number(low, _value_kind(c)), format_number(high, _value_kind(c)), c.target_score]
 
 
-def render_report(profile: TableProfile) -> str:
-    """The whole report as one HTML string (plots inlined; no external files or scripts)."""
+def _source_section(source: Mapping[str, str | None] | None) -> str:
+    """The contract of the table's source (the data-gathering questions), or nothing if none."""
+    if source is None:
+        return ""
+    answers = [[key.replace("_", " "), value] for key, value in source.items() if key != "source" and value]
+    body = html_table(["", ""], answers) if answers else "<p>Its config has no <code>contract:</code> block.</p>"
+    return f"<h2>Source</h2><p>Source <em>{escape(str(source['source']))}</em>.</p>{body}"
+
+
+def render_report(profile: TableProfile, source: Mapping[str, str | None] | None = None) -> str:
+    """The whole report as one HTML string (plots inlined; no external files or scripts).
+
+    `source`: the contract of the table's source (`source` names it), shown in a Source section.
+    """
     settings = profile.settings
     header = html_table(["", ""], [
         ["table", profile.source_table], ["Delta version", format_number(profile.source_version, ID)],
@@ -214,6 +227,7 @@ def render_report(profile: TableProfile) -> str:
     sections = "".join(_column_section(c) for c in profile.columns)
     return html_page(f"Profile of {profile.source_table}", f"""
 {header}
+{_source_section(source)}
 <h2>Variables that may not be used, and data warnings</h2>
 <p>Roles come from the use case's config (identifiers, leaks, protected attributes); the feature
 job refuses a feature list that uses them. Flags such as <em>possible_leak</em> are computed.

@@ -130,3 +130,13 @@ def test_values_that_cast_to_no_data_or_hold_undecodable_bytes_fail_with_a_reaso
     stamps = spark.createDataFrame([("a", "1950-06-01 10:00:00"), ("b", "2031-01-01 00:00:00")], "id string, at string")
     ranged = ingestion_checks.typed(stamps, {"at": "timestamp"}, {"at": (date(1950, 1, 1), date(2030, 12, 31))})
     assert _rules(ranged) == {"a": [], "b": [("date_range", "at")]}
+
+
+def test_a_blank_null_token_makes_every_blank_value_null_trimmed_or_not(spark) -> None:
+    raw = spark.createDataFrame([("a", ""), ("b", " "), ("c", " \t "), ("d", " 7 "), ("e", "NA"), ("f", None)],
+                                "id string, n string")
+    for token in ("", " "):
+        for trim in (True, False):
+            values = {r["id"]: r["n"] for r in ingestion_checks.cleaned(raw, ["n"], [token, "NA"], trim).collect()}
+            assert values == {"a": None, "b": None, "c": None, "d": "7" if trim else " 7 ", "e": None, "f": None}, (
+                token, trim)
