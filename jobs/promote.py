@@ -20,7 +20,7 @@ from pyspark.sql import DataFrame
 
 from jobs.common.cli import JobContext, run_job
 from jobs.common.lineage import frozen_test_rows
-from jobs.common.model_loading import load_spark_model
+from jobs.common.model_loading import load_spark_model, registered_version
 from jobs.common.model_setup import configured_metric
 from jobs.common.registry import set_alias, tag_version, version_by_alias
 from jobs.common.tracking import THRESHOLD_TAG, configure_mlflow, registered_model_name
@@ -43,9 +43,7 @@ def promote(context: JobContext, args: argparse.Namespace | None = None) -> dict
     gate, model = settings.gate, settings.model
     configure_mlflow(settings, create_store=False)
     name = registered_model_name(settings)
-    challenger = version_by_alias(name, model.challenger_alias)
-    if challenger is None:
-        raise LookupError(f"no model version of {name!r} carries @{model.challenger_alias}: run training first")
+    challenger = registered_version(name, model.challenger_alias, hint="run lakehouse-train first")
     champion = version_by_alias(name, model.alias)
     metric = gate.metric or configured_metric(settings)
     if champion is not None and champion.version == challenger.version:

@@ -11,10 +11,12 @@ import argparse
 import sys
 
 from py4j.protocol import Py4JJavaError
+from pyspark.errors import AnalysisException
 
 from jobs.common.cli import JobContext, run_job
 from jobs.common.session import is_connect
 from jobs.common.sql_guard import SqlGuardError, refusal
+from jobs.common.table_names import unknown_table
 
 
 def _refuse(message: str) -> None:
@@ -42,8 +44,14 @@ def check_read_only(context: JobContext, query: str) -> None:
 def run_sql(context: JobContext, args: argparse.Namespace) -> list:
     if not args.allow_writes:
         check_read_only(context, args.query)
-    result = context.spark.sql(args.query)
-    rows = result.limit(args.max_rows).collect()
+    try:
+        result = context.spark.sql(args.query)
+        rows = result.limit(args.max_rows).collect()
+    except AnalysisException as error:
+        unknown = unknown_table(context.spark, error)
+        if unknown is None:
+            raise
+        raise unknown from error
     result.show(args.max_rows, truncate=False)
     return rows
 

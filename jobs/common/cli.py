@@ -5,18 +5,32 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from pyspark.sql import SparkSession
 
 from jobs.common.config import ConfigError, Settings, load_settings
-from jobs.common.session import get_spark
+from jobs.common.errors import CONFIG_ERROR, DATA_ERROR, UserError
+from jobs.common.session import get_spark, is_connect
 from jobs.common.tables import TableStore
 from jobs.common.views import register_views
 from transforms.modeling.labels import LabelError
+from transforms.modeling.split import SplitTableError
 
 log = logging.getLogger("lakehouse_ml")
+
+# The project's own loggers (INFO, DEBUG with -v) and the chatty libraries kept at WARNING.
+OWN_LOGGERS = ("lakehouse_ml", "jobs", "transforms", "bench")
+QUIET_LOGGERS = ("py4j", "urllib3", "mlflow", "matplotlib", "xgboost", "XGBoost-PySpark", "PIL",
+                 "alembic", "git", "fontTools", "numexpr")
+# pyspark logs every SQL / DataFrame error it converts, as a JSON line with the JVM stack, at
+# ERROR, before raising it: the exception itself reaches the user (one line or a traceback), so
+# these copies only show with -v.
+QUERY_CONTEXT_LOGGERS = ("SQLQueryContextLogger", "DataFrameQueryContextLogger")
+# Foreseeable failures raised by the library (no I/O, so it cannot know UserError), exit DATA_ERROR.
+DATA_ERRORS = (UserError, LabelError, SplitTableError)
 
 
 @dataclass(frozen=True)
@@ -47,16 +61,40 @@ def job_parser(description: str) -> argparse.ArgumentParser:
         metavar="KEY=VALUE",
         help="override one config key, e.g. --set lakehouse.root=/data/lh (repeatable)",
     )
+    parser.add_argument("-v", "--verbose", action="store_true",
+                        help="more log output (DEBUG for the project, INFO for Spark) and tracebacks")
+    parser.add_argument("--debug", action="store_true", help="print the traceback of an error too")
     return parser
+
+
+def configure_logging(verbose: bool = False) -> None:
+    """The project's loggers at INFO (DEBUG when verbose), everything else at WARNING."""
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for name in OWN_LOGGERS:
+        logging.getLogger(name).setLevel(logging.DEBUG if verbose else logging.INFO)
+    for name in QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
+    for name in QUERY_CONTEXT_LOGGERS:
+        logging.getLogger(name).setLevel(logging.ERROR if verbose else logging.CRITICAL)
 
 
 def open_context(args: argparse.Namespace) -> JobContext:
     settings = load_settings(args.use_case, args.env, args.conf_dir, args.overrides)
     spark = get_spark(settings)
+    if getattr(args, "verbose", False) and not is_connect(spark):
+        spark.sparkContext.setLogLevel("INFO")
     tables = TableStore(spark, settings)
     if tables.register_all():
         register_views(spark, settings, tables)
     return JobContext(settings, spark, tables)
+
+
+def _fail(error: Exception, code: int, args: argparse.Namespace) -> None:
+    """One line (the message) and exit `code`; the traceback first under --debug / -v."""
+    if args.debug or args.verbose:
+        traceback.print_exception(error)
+    print(f"error: {error}", file=sys.stderr)
+    raise SystemExit(code) from None
 
 
 def run_job(
@@ -65,20 +103,20 @@ def run_job(
     argv: list[str] | None = None,
     add_arguments: Callable[[argparse.ArgumentParser], None] | None = None,
 ) -> object:
-    """Parse `argv`, open the context and run `body`; config errors exit 2 with their message."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    """Parse `argv`, open the context and run `body`.
+
+    Configuration errors exit 2 (CONFIG_ERROR), foreseeable data and state errors 3
+    (DATA_ERROR), each with one line on stderr; any other exception is a bug and propagates
+    with its traceback.
+    """
     parser = job_parser(description)
     if add_arguments:
         add_arguments(parser)
     args = parser.parse_args(argv)
+    configure_logging(args.verbose)
     try:
-        context = open_context(args)
+        return body(open_context(args), args)
     except ConfigError as error:
-        print(f"error: {error}", file=sys.stderr)
-        raise SystemExit(2) from None
-    try:
-        return body(context, args)
-    except LabelError as error:
-        # Foreseeable and fixed in config or data: one line, not a traceback.
-        print(f"error: {error}", file=sys.stderr)
-        raise SystemExit(1) from None
+        _fail(error, CONFIG_ERROR, args)
+    except DATA_ERRORS as error:
+        _fail(error, DATA_ERROR, args)

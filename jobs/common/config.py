@@ -502,6 +502,11 @@ def load_settings(
     use_case_file: Path | Traversable = Path(use_case)
     if not use_case_file.suffix:
         use_case_file = root / "use_cases" / f"{use_case}.yml"
+        if not use_case_file.is_file():
+            folder = root / "use_cases"
+            known = sorted(f.name[:-4] for f in folder.iterdir() if f.name.endswith(".yml")) if folder.is_dir() else []
+            raise ConfigError(f"unknown use case {use_case!r}; known: {', '.join(known) or 'none'} "
+                              "(or pass the path of a YAML file of your own)")
     files = [root / "base.yml", root / "env" / f"{env}.yml", use_case_file]
 
     merged: dict[str, Any] = {}

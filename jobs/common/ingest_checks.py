@@ -8,15 +8,18 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 from jobs.common.config import DateRange, SourceSettings
+from jobs.common.errors import UserError
 from jobs.common.landing import declared_encoding
 from transforms.ingestion import checks as ingestion_checks
 from transforms.ingestion.bronze import RESCUED_DATA, SOURCE_FILE
 
 # The first failure's reason of an example row, to name in an error.
 EXAMPLE_REASON = "reason"
+# How many of the most frequent failures (rule and column) a quarantine-limit error names.
+TOP_REASONS = 3
 
 
-class IngestError(RuntimeError):
+class IngestError(UserError):
     """A batch broke a configured limit; nothing of it was written, so a rerun replays it whole."""
 
 
@@ -69,6 +72,13 @@ def _example(rows: DataFrame) -> str | None:
     return None if first is None else f"{first[SOURCE_FILE]}: {first[EXAMPLE_REASON]}"
 
 
+def top_reasons(rows: DataFrame, limit: int = TOP_REASONS) -> str:
+    """The most frequent failures of `rows` as `rule on column: rows`, most frequent first."""
+    failures = rows.select(F.explode(ingestion_checks.FAILURES).alias("f")).select("f.rule", "f.column")
+    top = failures.groupBy("rule", "column").count().orderBy(F.desc("count"), "rule", "column").limit(limit)
+    return ", ".join(f"{r['rule']} on {r['column']}: {r['count']:,}" for r in top.collect())
+
+
 def check_limits(source: SourceSettings, read: int, quarantined: int, rows: DataFrame, batch_id: int) -> None:
     """Fail a batch that breaks a limit, before any of it is written, naming an example."""
     failures = ingestion_checks.FAILURES
@@ -82,9 +92,10 @@ def check_limits(source: SourceSettings, read: int, quarantined: int, rows: Data
             )
     share = quarantined / read if read else 0.0
     if share > source.max_quarantined_fraction:
+        failed = rows.where(F.size(failures) > 0)
         raise IngestError(
-            f"source {source.name} batch {batch_id}: {quarantined} of "
-            f"{read} rows ({share:.1%}) quarantined, more than the allowed "
+            f"source {source.name} batch {batch_id}: {quarantined:,} of "
+            f"{read:,} rows ({share:.1%}) quarantined, more than the allowed "
             f"{source.max_quarantined_fraction:.1%} (max_quarantined_fraction), e.g. "
-            f"{_example(rows.where(F.size(failures) > 0))}; {not_written}"
+            f"{_example(failed)}; top reasons: {top_reasons(failed)}; {not_written}"
         )

@@ -10,7 +10,8 @@ from pyspark.sql import functions as F
 
 from jobs.common.cli import JobContext
 from jobs.common.config import SourceSettings
-from jobs.common.landing_files import EPOCH, FileReport, is_file
+from jobs.common.errors import UserError
+from jobs.common.landing_files import EPOCH, FileReport, hadoop_fs, is_file, list_landing
 from jobs.common.stream_checkpoint import checkpoint_location
 from transforms.ingestion import bronze
 from transforms.ingestion.bronze import (
@@ -47,8 +48,26 @@ def declared_encoding(source: SourceSettings) -> str:
     return source.options.get("encoding", source.options.get("charset", "UTF-8"))
 
 
+class LandingError(UserError):
+    """A source's landing folder is missing or holds no file the stream can read."""
+
+
+def require_landing_files(context: JobContext, source: SourceSettings) -> None:
+    """Fail with one line when the landing folder is missing or has no readable file: a stream
+    over it would fail with a long traceback, or quietly ingest nothing."""
+    path = landing_location(context, source)
+    hadoop_path, fs = hadoop_fs(context.spark, path)
+    fix = "put the source's files there, or fix lakehouse.landing / the source's path"
+    if not fs.exists(hadoop_path):
+        raise LandingError(f"source {source.name}: landing folder {path} does not exist; {fix}")
+    if not list_landing(context.spark, path, source.options.get("pathGlobFilter"))[0]:
+        raise LandingError(f"source {source.name}: landing folder {path} has no files to ingest "
+                           f"(names starting with '_' or '.' are hidden); {fix}")
+
+
 def read_stream(context: JobContext, source: SourceSettings) -> DataFrame:
     """The source as a stream of raw rows: string columns, corrupt record, source file."""
+    require_landing_files(context, source)
     return read_landing(context, source, stream=True)
 
 

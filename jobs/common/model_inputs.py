@@ -41,8 +41,27 @@ def with_split(context: JobContext, source: DataFrame, split_version: int | None
     splits = None
     if config.table:
         splits = tables.read(config.table) if split_version is None else tables.read_version(config.table, split_version)
+        report_absent_split_keys(tables.qualified(config.table), splits, source,
+                                 config.join_on or context.settings.use_case.key, config.column)
     return configured_split(source, context.settings.use_case.key, config.test_fraction, config.seed, splits,
                             config.join_on, config.column)
+
+
+def absent_split_keys(splits: DataFrame, source: DataFrame, on: list[str], split_column: str) -> dict[str, int]:
+    """Per split part, how many of the split table's keys have no row in `source`."""
+    absent = splits.join(source.select(*on).distinct(), on=on, how="left_anti")
+    return {str(row[0]): row[1] for row in absent.groupBy(split_column).count().collect()}
+
+
+def report_absent_split_keys(table: str, splits: DataFrame, source: DataFrame, on: list[str],
+                             split_column: str) -> None:
+    """Warn, with the count, when the split table names rows the input table does not have
+    (quarantined at ingest, or never landed): they silently shrink the train and test sets."""
+    absent = absent_split_keys(splits, source, on, split_column)
+    if absent:
+        parts = ", ".join(f"{count:,} {part}" for part, count in sorted(absent.items()))
+        log.warning("split table %s: %s keys (%s) have no row in the input table (quarantined or never "
+                    "ingested); they are neither trained nor tested on", table, f"{sum(absent.values()):,}", parts)
 
 
 def split_fingerprint(settings: Settings) -> str:

@@ -30,8 +30,11 @@ from urllib.parse import urlparse
 import mlflow
 import mlflow.pyfunc
 import mlflow.spark
+from mlflow.entities.model_registry import ModelVersion
+from mlflow.exceptions import MlflowException
 from mlflow.models import Model
 from mlflow.models.model import ModelInfo
+from mlflow.protos.databricks_pb2 import INVALID_PARAMETER_VALUE, RESOURCE_DOES_NOT_EXIST, ErrorCode
 from mlflow.types import DataType
 from pyspark.ml import PipelineModel
 from pyspark.ml.pipeline import PipelineSharedReadWrite
@@ -40,6 +43,7 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from jobs.common.config import Settings
+from jobs.common.errors import UserError
 from jobs.common.session import is_connect
 from jobs.common.tracking import THRESHOLD_TAG, client, configure_mlflow, registered_model_name
 from transforms.scoring.pass_through import score_keeping_inputs
@@ -138,6 +142,39 @@ def load_pipeline_model(spark: SparkSession, path: str) -> PipelineModel:
     return PipelineModel(stages)._resetUid(metadata["uid"])
 
 
+class ModelNotFound(UserError):
+    """The registry has no such model, alias or version (nothing trained or promoted yet, a typo)."""
+
+
+def _registered(name: str) -> str:
+    """What the registry holds of `name`, for an error message: its versions and their aliases."""
+    versions = client().search_model_versions(f"name = '{name}'")
+    if not versions:
+        return "nothing is registered under that name yet"
+    # Search results leave the aliases out; the registered model has them all (alias -> version).
+    aliases = client().get_registered_model(name).aliases
+    held = ", ".join(f"{v}" + "".join(f" @{a}" for a, of in sorted(aliases.items()) if str(of) == str(v))
+                     for v in sorted(int(found.version) for found in versions))
+    return f"registered versions: {held}"
+
+
+def registered_version(name: str, alias: str | None = None, version: str | None = None,
+                       hint: str = "run lakehouse-train and lakehouse-promote first") -> ModelVersion:
+    """The registry version `version` of model `name`, else the one `alias` points to."""
+    # An unknown model or version is RESOURCE_DOES_NOT_EXIST; an alias no version carries,
+    # INVALID_PARAMETER_VALUE.
+    absent = [RESOURCE_DOES_NOT_EXIST] if version else [RESOURCE_DOES_NOT_EXIST, INVALID_PARAMETER_VALUE]
+    try:
+        if version:
+            return client().get_model_version(name, version)
+        return client().get_model_version_by_alias(name, alias)
+    except MlflowException as error:
+        if error.error_code not in [ErrorCode.Name(code) for code in absent]:
+            raise
+    wanted = f"version {version}" if version else f"@{alias}"
+    raise ModelNotFound(f"model {name!r} has no {wanted} ({_registered(name)}); {hint}")
+
+
 @dataclass(frozen=True)
 class ResolvedModel:
     """One exact registry version, loaded for scoring."""
@@ -158,11 +195,8 @@ def resolve_model(
     configure_mlflow(settings, create_store=False)
     name = registered_model_name(settings)
     version = version or settings.score.version
-    if version:
-        found, alias = client().get_model_version(name, version), None
-    else:
-        alias = alias or settings.score.alias or settings.model.alias
-        found = client().get_model_version_by_alias(name, alias)
+    alias = None if version else alias or settings.score.alias or settings.model.alias
+    found = registered_version(name, alias, version)
     uri = f"models:/{name}/{found.version}"
     info = mlflow.models.get_model_info(uri)
     names = info.signature.inputs.input_names() if info.signature else []

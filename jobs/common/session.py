@@ -1,6 +1,7 @@
 """The SparkSession every job runs in.
 
-Locally it is a Delta-enabled session whose Delta JARs come from Maven Central on first start;
+Locally it is a Delta-enabled session whose Delta JARs come from Maven Central on first start
+and from the Ivy cache after;
 under ``spark-submit`` it takes the master and packages given on the command line; on
 Databricks it is the cluster's own session; with ``spark.remote`` set it is a Spark Connect
 client of that server.
@@ -12,11 +13,14 @@ import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from importlib.metadata import version
+from pathlib import Path
 
 from pyspark import SparkConf, SparkContext
 from pyspark.sql import SparkSession
 
 from jobs.common.config import Settings
+from jobs.common.ivy_cache import cached_jars, default_ivy_home
 
 DELTA_EXTENSION = "io.delta.sql.DeltaSparkSessionExtension"
 DELTA_CATALOG = "org.apache.spark.sql.delta.catalog.DeltaCatalog"
@@ -60,9 +64,34 @@ def _remote_session(url: str) -> SparkSession:
     return SparkSession.builder.remote(url).getOrCreate()
 
 
-def _local_session(settings: Settings) -> SparkSession:
-    from delta import configure_spark_with_delta_pip
+def delta_packages() -> list[str]:
+    """The Maven package `delta.configure_spark_with_delta_pip` adds: the pip-installed Delta's
+    own version (computed here: that function writes into a builder's class-wide options)."""
+    return [f"io.delta:delta-spark_2.13:{version('delta_spark')}"]
 
+
+def delta_jar_conf(conf: dict[str, str], ivy_home: Path | None = None) -> dict[str, str]:
+    """The settings that put Delta's jars on the classpath: the jars a previous resolution left
+    in the Ivy cache as `spark.jars` (a warm start resolves nothing and prints no Ivy report),
+    else `spark.jars.packages` (the first start downloads them)."""
+    packages = delta_packages()
+    home = Path(conf["spark.jars.ivy"]) if "spark.jars.ivy" in conf else ivy_home or default_ivy_home()
+    jars = cached_jars(packages, home)
+    if jars is None:
+        listed = [conf["spark.jars.packages"]] if conf.get("spark.jars.packages") else []
+        return {"spark.jars.packages": ",".join([*listed, *packages])}
+    listed = [conf["spark.jars"]] if conf.get("spark.jars") else []
+    return {"spark.jars": ",".join([*listed, *jars])}
+
+
+def console_progress(conf: dict[str, str]) -> dict[str, str]:
+    """Spark's console progress bar on a terminal only: in a log file or a test it is noise."""
+    if "spark.ui.showConsoleProgress" in conf:
+        return {}
+    return {"spark.ui.showConsoleProgress": str(sys.stderr.isatty()).lower()}
+
+
+def _local_session(settings: Settings) -> SparkSession:
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     # Python workers must run the interpreter (and virtual environment) the driver runs in.
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
@@ -73,11 +102,13 @@ def _local_session(settings: Settings) -> SparkSession:
     builder = builder.config("spark.sql.extensions", DELTA_EXTENSION).config(
         "spark.sql.catalog.spark_catalog", DELTA_CATALOG
     )
-    for key, value in settings.spark.conf.items():
+    conf = dict(settings.spark.conf)
+    conf.update(console_progress(conf))
+    if not submitted.contains("spark.jars.packages"):
+        conf.update(delta_jar_conf(conf))
+    for key, value in conf.items():
         if not submitted.contains(key):
             builder = builder.config(key, value)
-    if not submitted.contains("spark.jars.packages"):
-        builder = configure_spark_with_delta_pip(builder)
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("WARN")
     return spark

@@ -9,6 +9,7 @@ import mlflow
 from mlflow import MlflowClient
 
 from jobs.common.config import Settings
+from jobs.common.errors import UserError
 
 PACKAGE = "lakehouse-ml"
 
@@ -40,14 +41,18 @@ def configure_mlflow(settings: Settings, create_store: bool = True) -> str:
     return experiment_id
 
 
+class MissingStore(UserError):
+    """The configured SQLite MLflow store does not exist: nothing was trained there yet, or a typo."""
+
+
 def require_store(tracking_uri: str) -> None:
-    """Exit with one line when `tracking_uri` is a SQLite file that does not exist."""
+    """Fail with one line when `tracking_uri` is a SQLite file that does not exist."""
     if not tracking_uri.startswith(SQLITE_PREFIX):
         return
     database = Path(tracking_uri[len(SQLITE_PREFIX):].split("?", 1)[0])
     if not database.is_file():
-        raise SystemExit(
-            f"error: MLflow store {database} does not exist (mlflow.tracking_uri={tracking_uri}); "
+        raise MissingStore(
+            f"MLflow store {database} does not exist (mlflow.tracking_uri={tracking_uri}); "
             "run the train job first or set mlflow.tracking_uri to the store it wrote"
         )
 

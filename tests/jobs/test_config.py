@@ -80,8 +80,10 @@ def test_bad_override_value_is_attributed_to_the_override() -> None:
 
 
 def test_missing_file_and_malformed_override() -> None:
-    with pytest.raises(ConfigError, match="configuration file not found"):
+    with pytest.raises(ConfigError, match=r"unknown use case 'no_such_use_case'; known: .*house_sales"):
         load_settings("no_such_use_case")
+    with pytest.raises(ConfigError, match="configuration file not found"):
+        load_settings("no_such_use_case.yml")
     with pytest.raises(ConfigError, match=r"expected dotted\.key=value"):
         load_settings("house_sales", overrides=["generator.rows"])
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 import pytest
 
 from jobs import promote
+from jobs.common.errors import DATA_ERROR
 from jobs.common.tracking import configure_mlflow, require_store
 from tests.settings import make_settings
 
 
-def test_promote_refuses_a_missing_store_without_creating_it(spark, tmp_path) -> None:
+def test_promote_refuses_a_missing_store_without_creating_it(spark, tmp_path, capsys) -> None:
     missing = tmp_path / "typo" / "mlflow.db"
     missing.parent.mkdir()
     arguments = [f"lakehouse.root={tmp_path}/lakehouse", f"lakehouse.landing={tmp_path}/landing",
@@ -18,9 +19,9 @@ def test_promote_refuses_a_missing_store_without_creating_it(spark, tmp_path) ->
     with pytest.raises(SystemExit) as stopped:
         promote.main([arg for value in arguments for arg in ("--set", value)])
 
-    message = str(stopped.value.code)
+    assert stopped.value.code == DATA_ERROR
+    (message,) = capsys.readouterr().err.strip().splitlines()
     assert message.startswith(f"error: MLflow store {missing} does not exist")
-    assert "\n" not in message
     assert not missing.exists()
 
 

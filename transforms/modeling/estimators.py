@@ -26,8 +26,10 @@ ALGORITHMS: dict[str, tuple[str, str]] = {
 }
 
 # xgboost.spark trains with `num_workers` barrier tasks; more than the free task slots hangs
-# for minutes before failing, so one worker unless the config asks for more.
-XGBOOST_DEFAULTS: dict[str, Any] = {"num_workers": 1}
+# for minutes before failing, so one worker unless the config asks for more. `verbose` is
+# xgboost's `verbose_eval`: True prints one line per boosting round when early stopping
+# evaluates; `verbose: true` in a candidate's params asks for them.
+XGBOOST_DEFAULTS: dict[str, Any] = {"num_workers": 1, "verbose": False}
 
 
 class ModelConfigError(ParamConfigError):

@@ -12,6 +12,10 @@ TRAIN, TEST = "train", "test"
 HASH_BUCKETS = 10_000
 
 
+class SplitTableError(ValueError):
+    """The split table does not assign every row a split, or assigns something else."""
+
+
 def hashed_sample(key: list[str], seed: int, fraction: float) -> Column:
     """True for about `fraction` of rows, chosen by a hash of the key and `seed`.
 
@@ -47,11 +51,16 @@ def split_from_table(df: DataFrame, splits: DataFrame, on: list[str], split_colu
     )
     invalid = assigned.where("_invalid > 0").limit(5).collect()
     if invalid:
-        raise ValueError(f"split table: values other than {TRAIN!r}/{TEST!r} for {[r.asDict() for r in invalid]}")
+        raise SplitTableError(f"split table: values other than {TRAIN!r}/{TEST!r} for {[r.asDict() for r in invalid]}")
     joined = df.join(assigned.drop("_invalid"), on=on, how="left")
-    missing = joined.where(F.col("_assigned").isNull()).select(*on).limit(5).collect()
-    if missing:
-        raise ValueError(f"split table assigns no split to rows such as {[tuple(r) for r in missing]}")
+    unassigned = joined.where(F.col("_assigned").isNull()).select(*on)
+    examples = unassigned.limit(5).collect()
+    if examples:
+        raise SplitTableError(
+            f"split table assigns no split to {unassigned.count():,} of {df.count():,} rows "
+            f"(joined on {', '.join(on)}), e.g. {[tuple(r) for r in examples]}: add them to the "
+            "split table, or leave split.table out to split by key hash"
+        )
     return joined.withColumnRenamed("_assigned", column)
 
 

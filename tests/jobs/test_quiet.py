@@ -1,0 +1,112 @@
+"""Quiet by default: the project's loggers at INFO and the libraries' at WARNING, Delta's jars from
+the Ivy cache once resolved (no Ivy report), one progress line a stage."""
+
+from __future__ import annotations
+
+import io
+import logging
+from pathlib import Path
+
+import pytest
+
+from jobs.common.cli import configure_logging
+from jobs.common.ivy_cache import cached_jars
+from jobs.common.progress import step
+from jobs.common.session import console_progress, delta_jar_conf, delta_packages
+
+LOGGERS = ("lakehouse_ml", "jobs.common.ingestion", "transforms.modeling.tuning", "py4j", "py4j.clientserver",
+           "mlflow", "urllib3", "matplotlib", "xgboost", "XGBoost-PySpark", "SQLQueryContextLogger")
+
+
+@pytest.fixture
+def restored_levels():
+    """configure_logging changes process-wide levels: put them back for the other tests."""
+    before = {name: logging.getLogger(name).level for name in LOGGERS}
+    yield
+    for name, level in before.items():
+        logging.getLogger(name).setLevel(level)
+
+
+def _levels() -> dict[str, str]:
+    return {name: logging.getLevelName(logging.getLogger(name).getEffectiveLevel()) for name in LOGGERS}
+
+
+def test_only_the_project_logs_info_and_verbose_logs_debug(restored_levels) -> None:
+    configure_logging()
+    assert _levels() == {
+        "lakehouse_ml": "INFO", "jobs.common.ingestion": "INFO", "transforms.modeling.tuning": "INFO",
+        "py4j": "WARNING", "py4j.clientserver": "WARNING", "mlflow": "WARNING", "urllib3": "WARNING",
+        "matplotlib": "WARNING", "xgboost": "WARNING", "XGBoost-PySpark": "WARNING",
+        "SQLQueryContextLogger": "CRITICAL",
+    }
+    configure_logging(verbose=True)
+    levels = _levels()
+    assert [levels[n] for n in ("lakehouse_ml", "jobs.common.ingestion", "transforms.modeling.tuning")] == ["DEBUG"] * 3
+    assert (levels["py4j"], levels["SQLQueryContextLogger"]) == ("WARNING", "ERROR")
+
+
+def _ivy_home(tmp_path: Path, with_storage_jar: bool = True) -> Path:
+    """An Ivy home as Spark's resolution of delta-spark leaves it (descriptors and jars)."""
+    (delta,) = delta_packages()
+    _, module, version = delta.split(":")
+    descriptors = {
+        ("io.delta", module, version): [
+            '<dependency org="org.scala-lang" name="scala-library" rev="2.13.13" conf="compile->compile(*)"/>',
+            f'<dependency org="io.delta" name="delta-storage" rev="{version}" conf="compile->compile(*),master(*)"/>',
+            '<dependency org="org.antlr" name="antlr4-runtime" rev="4.13.1" conf="compile->compile(*);runtime->runtime(*)"/>',
+            '<dependency org="org.apache.spark" name="spark-sql_2.13" rev="4.0.1" conf="provided->compile(*)"/>',
+            '<dependency org="junit" name="junit" rev="4.13.2" conf="test->runtime(*),master(*)"/>',
+        ],
+        ("io.delta", "delta-storage", version): [
+            '<dependency org="org.apache.hadoop" name="hadoop-common" rev="3.4.0" conf="provided->compile(*)"/>'],
+        ("org.antlr", "antlr4-runtime", "4.13.1"): [],
+    }
+    for (organisation, name, revision), dependencies in descriptors.items():
+        folder = tmp_path / "cache" / organisation / name
+        folder.mkdir(parents=True)
+        (folder / f"ivy-{revision}.xml").write_text(
+            '<ivy-module version="2.0" xmlns:m="http://ant.apache.org/ivy/maven"><dependencies>'
+            + "".join(dependencies) + "</dependencies></ivy-module>")
+        if with_storage_jar or name != "delta-storage":
+            (tmp_path / "jars").mkdir(exist_ok=True)
+            (tmp_path / "jars" / f"{organisation}_{name}-{revision}.jar").write_bytes(b"PK")
+    return tmp_path
+
+
+def test_a_warm_ivy_cache_gives_the_jars_as_local_paths(tmp_path) -> None:
+    home = _ivy_home(tmp_path)
+    version = delta_packages()[0].rsplit(":", 1)[1]
+    jars = [str(home / "jars" / name) for name in (
+        f"io.delta_delta-spark_2.13-{version}.jar", f"io.delta_delta-storage-{version}.jar",
+        "org.antlr_antlr4-runtime-4.13.1.jar")]
+    assert delta_jar_conf({}, home) == {"spark.jars": ",".join(sorted(jars))}
+    # Jars the configuration already lists stay first; spark.jars.ivy names the Ivy home.
+    assert delta_jar_conf({"spark.jars": "/opt/my.jar", "spark.jars.ivy": str(home)}, Path("/nowhere")) == {
+        "spark.jars": ",".join(["/opt/my.jar", *sorted(jars)])}
+
+
+def test_a_cold_ivy_cache_resolves_the_packages(tmp_path) -> None:
+    home = _ivy_home(tmp_path, with_storage_jar=False)
+    assert cached_jars(delta_packages(), home) is None
+    assert delta_jar_conf({}, home) == {"spark.jars.packages": delta_packages()[0]}
+    assert delta_jar_conf({"spark.jars.packages": "a:b:1"}, tmp_path / "empty") == {
+        "spark.jars.packages": f"a:b:1,{delta_packages()[0]}"}
+
+
+def test_the_console_progress_bar_follows_the_terminal(monkeypatch) -> None:
+    monkeypatch.setattr("sys.stderr", io.StringIO())
+    assert console_progress({}) == {"spark.ui.showConsoleProgress": "false"}
+    monkeypatch.setattr("sys.stderr.isatty", lambda: True)
+    assert console_progress({}) == {"spark.ui.showConsoleProgress": "true"}
+    assert console_progress({"spark.ui.showConsoleProgress": "false"}) == {}
+
+
+def test_one_progress_line_per_stage(monkeypatch) -> None:
+    clock = iter([10.0, 22.34, 30.0])
+    monkeypatch.setattr("time.perf_counter", lambda: next(clock))
+    out = io.StringIO()
+    with step("train", out=out) as current:
+        current.rows = 1460
+    with pytest.raises(ValueError), step("score", out=out):
+        raise ValueError("the error says what happened")
+    assert out.getvalue() == "train: 1,460 rows in 12.3 s\n"
