@@ -35,7 +35,7 @@ from transforms.modeling.defaults import (
 
 def use_case_name(path: Path, given: str | None) -> str:
     """A schema-safe name: letters, digits and _, not starting with a digit."""
-    name = clean_name(given or path.stem.removesuffix(".csv"))
+    name = clean_name(given or path.stem.removesuffix(".csv"))[:100]  # room for table suffixes
     return name if name[0].isalpha() else f"uc_{name}"
 
 

@@ -87,8 +87,13 @@ def _wrapped(head: str, value: Any, indent: str) -> list[str]:
     return [*lines, line]
 
 
+def _printable(text: str) -> str:
+    # A line break in a comment (a file name holding one) would start a line of YAML.
+    return "".join(c if c.isprintable() else "?" for c in text)
+
+
 def _comment(text: str, indent: str) -> list[str]:
-    return [f"{indent}# {text}"] if text else []
+    return [f"{indent}# {_printable(text)}"] if text else []
 
 
 def lines(entries: list[Entry], indent: str = "") -> list[str]:
@@ -96,7 +101,7 @@ def lines(entries: list[Entry], indent: str = "") -> list[str]:
     for entry in entries:
         out += _comment(entry.comment, indent)
         head = f"{indent}{scalar(entry.key)}:"
-        note = f"  # {entry.note}" if entry.note else ""
+        note = f"  # {_printable(entry.note)}" if entry.note else ""
         value = entry.value
         if isinstance(value, list) and value and all(isinstance(v, Entry) for v in value):
             out.append(head + note)
@@ -104,7 +109,7 @@ def lines(entries: list[Entry], indent: str = "") -> list[str]:
         elif isinstance(value, list) and value and all(isinstance(v, Item) for v in value):
             out.append(head + note)
             for item in value:
-                out.append(f"{indent}  -" + (f" # {item.comment}" if item.comment else ""))
+                out.append(f"{indent}  -" + (f" # {_printable(item.comment)}" if item.comment else ""))
                 out += lines(item.entries, indent + "    ")
         else:
             wrapped = _wrapped(head + " ", value, indent)
@@ -113,7 +118,7 @@ def lines(entries: list[Entry], indent: str = "") -> list[str]:
 
 
 def render(entries: list[Entry], header: list[str] = ()) -> str:
-    return "\n".join([*(f"# {h}" if h else "#" for h in header), *lines(entries)]) + "\n"
+    return "\n".join([*(line for h in header for line in _comment(h, "")), *lines(entries)]) + "\n"
 
 
 def data(entries: list[Entry]) -> dict[str, Any]:

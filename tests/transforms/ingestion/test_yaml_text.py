@@ -37,3 +37,11 @@ def test_every_key_has_its_comment_and_nested_lists_of_mappings_read_back() -> N
     assert "  b: {x: [1, 2], \"y\": \"?\"}  # a note" in text.splitlines()  # a bare y is true
     assert "  - # item c" in text.splitlines()
     assert max(len(line) for line in text.splitlines()) <= 100  # long lists wrap
+
+
+def test_a_line_break_in_a_comment_cannot_start_a_line_of_yaml() -> None:
+    entries = [Entry("a", 1, "from x\nb: 2", note="y\rc: 3")]
+
+    text = render(entries, ["file\nd: 4"])
+
+    assert yaml.safe_load(text) == {"a": 1}
