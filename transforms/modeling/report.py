@@ -51,6 +51,8 @@ class Assessment:
     candidates: list[dict[str, Any]] = field(default_factory=list)
     # The slots the estimator of the best candidate reads (after any selection).
     kept_features: list[str] = field(default_factory=list)
+    # "default pipeline: …" / "default candidates: …" where the use case configured none.
+    defaults: list[str] = field(default_factory=list)
 
 
 def _line_plot(points: list[tuple[float, float]], xlabel: str, ylabel: str, title: str,
@@ -153,6 +155,7 @@ def render_assessment(a: Assessment) -> str:
 <html><head><meta charset="utf-8"><title>{escape(a.title)}</title><style>{STYLE}</style></head><body>
 <h1>{escape(a.title)}</h1>
 {html_table(["", ""], [[k, v] for k, v in a.lineage])}
+{"".join(f"<p>{escape(line)}</p>" for line in a.defaults)}
 <h2>Candidates on the held-out test split (each tuned on the training split only)</h2>{_candidates_table(a)}
 <h2>Grid points (cross-validation on the training split)</h2>{comparison}
 <h2>Best candidate on the held-out test split: {escape(a.best)}</h2>{metrics}{kept}

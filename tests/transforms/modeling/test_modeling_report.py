@@ -32,3 +32,13 @@ def test_classification_report_has_its_five_plots_and_decile_table() -> None:
     assert "Classification at threshold 0.500" in page
     assert page.count("data:image/png;base64,") == 5  # ROC, PR, confusion, calibration, gains
     assert "cumulative gain" in page
+
+
+def test_defaults_are_named_at_the_top_and_escaped() -> None:
+    base = {"title": "D", "task": "regression", "metric": "rmse", "lineage": [], "comparison": COMPARISON,
+            "best": "lasso", "test_metrics": {"rmse": 2.0}, "baseline_metrics": {"rmse": 5.0}}
+    page = render_assessment(Assessment(**base, defaults=["default pipeline: assemble (1); left out: a<b (only nulls)",
+                                                          "default candidates: linear_regression (6 grid points)"]))
+    assert "<p>default pipeline: assemble (1); left out: a&lt;b (only nulls)</p>" in page
+    assert page.index("default candidates: linear_regression") < page.index("<h2>Candidates")
+    assert "default pipeline" not in render_assessment(Assessment(**base))
