@@ -14,7 +14,7 @@ from pyspark.ml import PipelineModel
 
 from jobs.common.cli import JobContext, run_job
 from jobs.common.model_inputs import labelled_rows, split_part
-from jobs.common.model_setup import check_features, feature_pipeline
+from jobs.common.model_setup import check_features, feature_pipeline, with_defaults
 from transforms.features.pipeline import FEATURES_COLUMN
 from transforms.modeling.split import SPLIT_COLUMN, TRAIN
 
@@ -28,7 +28,9 @@ def build_features(context: JobContext, args: argparse.Namespace | None = None) 
     check_features(settings)
     labelled = labelled_rows(context)
     split = labelled.rows
-    model: PipelineModel = feature_pipeline(settings, labelled.inputs).fit(split_part(split, TRAIN))
+    # Steps the use case leaves out are chosen from the training rows, as training chooses them.
+    defaulted, _ = with_defaults(context, split_part(split, TRAIN), labelled.inputs)
+    model: PipelineModel = feature_pipeline(defaulted.settings, labelled.inputs).fit(split_part(split, TRAIN))
     features = model.transform(split).select(*use_case.key, SPLIT_COLUMN, use_case.label, FEATURES_COLUMN)
     context.tables.write(features, settings.features.output_table)
     counts = {

@@ -5,13 +5,16 @@ then the selection steps (when `selection:` is declared), then the estimator. Ev
 is tuned as that whole pipeline (stages that read the label are refitted inside each fold, see
 transforms/modeling/tuning.py), assessed on the test split, and the best is registered. A
 classifier's decision threshold comes from out-of-fold predictions, never from rows the model
-was fitted on. Promotion to the scoring alias is the gate's decision (jobs/promote.py).
+was fitted on. Promotion to the scoring alias is the gate's decision (jobs/promote.py). Feature
+steps or candidates the use case leaves out are chosen from the training rows (see
+transforms/modeling/defaults.py), logged as `defaults.yml` and named in the report.
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
+from dataclasses import replace
 from typing import Any
 
 import mlflow
@@ -28,9 +31,10 @@ from jobs.common.model_setup import (
     task_slots,
     training_plan,
     value_matrix,
+    with_defaults,
 )
 from jobs.common.registry import register_pipeline, set_alias, tag_version
-from jobs.common.run_logging import log_assessment, log_run, log_selection
+from jobs.common.run_logging import log_assessment, log_defaults, log_run, log_selection
 from jobs.common.tracking import THRESHOLD_TAG, configure_mlflow, registered_model_name
 from transforms.modeling.assessment import assess_all
 from transforms.modeling.choice import needs_search, pick_best
@@ -43,14 +47,15 @@ log = logging.getLogger(__name__)
 
 
 def train(context: JobContext, args: argparse.Namespace | None = None) -> dict[str, Any]:
+    data = labelled_rows(context)
+    train_rows = training_rows(context.settings, data.rows, excluded_keys(context, data.rows)).cache()
+    context, defaults = with_defaults(context, train_rows, data.inputs)
     settings = context.settings
     use_case, model_settings = settings.use_case, settings.model
     metric = configured_metric(settings)
-    data = labelled_rows(context)
     stages = model_stages(settings, data.inputs)
     candidates = build_candidates(settings)
     slots = task_slots(settings, context.spark)
-    train_rows = training_rows(settings, data.rows, excluded_keys(context, data.rows)).cache()
     # Metrics are sums over the test rows: in a fixed layout, they add up in a fixed order.
     test_rows = stable_layout(split_part(data.rows, TEST), use_case.key, slots).cache()
 
@@ -65,6 +70,9 @@ def train(context: JobContext, args: argparse.Namespace | None = None) -> dict[s
                                   needs_search(candidates, matrix), histogram=matrix is not None)
         best = pick_best(results, metric)
         assessment = assess_all(assessment_plan(settings), results, best, train_rows, test_rows, lineage)
+        if defaults is not None:
+            assessment = replace(assessment, defaults=defaults.lines())
+            log_defaults(defaults)
         log_run(context, best, assessment, counts[TRAIN])
         selection = log_selection(best)
         report_path = log_assessment(context, assessment)
@@ -76,6 +84,8 @@ def train(context: JobContext, args: argparse.Namespace | None = None) -> dict[s
     if assessment.threshold is not None:
         tags[THRESHOLD_TAG] = f"{assessment.threshold:.3f}"
     tag_version(name, version, tags)
+    for line in assessment.defaults:
+        log.info("%s", line)
     log.info("registered %s version %s as @%s; test %s; baseline %s; report %s", name, version,
              model_settings.challenger_alias, format_figures(assessment.test_metrics),
              format_figures(assessment.baseline_metrics), report_path)
@@ -92,6 +102,7 @@ def train(context: JobContext, args: argparse.Namespace | None = None) -> dict[s
         "threshold": assessment.threshold,
         "selection": selection,
         "report": report_path,
+        "defaults": assessment.defaults,
     }
 
 

@@ -22,6 +22,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from jobs.common import bounded_yaml
+from jobs.common.config_defaults import UndecidedKeyError, fill_derived, silver_name
 from jobs.common.config_pipeline import pipeline_problems
 from jobs.common.config_types import (
     ColumnName,
@@ -89,6 +90,7 @@ class MlflowSettings(_Strict):
 
 class UseCaseSettings(_Strict):
     name: str
+    # Left out: from the label's declared type where it decides (see config_defaults.py).
     task: Literal["regression", "classification"]
     schema_: Identifier = Field(alias="schema")
     key: list[ColumnName] = Field(min_length=1)
@@ -239,15 +241,13 @@ class SourceSettings(_Strict):
 
     @property
     def silver(self) -> str:
-        if self.silver_table:
-            return self.silver_table
-        base = self.table.removesuffix("_bronze")
-        return f"{base}_silver"
+        return silver_name(self.table, self.silver_table)
 
 
 class SplitSettings(_Strict):
-    test_fraction: float = Field(gt=0, lt=1)
-    seed: Seed
+    # The hash split's share of test rows and its seed; unused when `table` assigns the split.
+    test_fraction: float | None = Field(default=None, gt=0, lt=1)
+    seed: Seed = 0
     # A table that assigns each row its split (e.g. a reference course's split), joined on
     # `join_on` (default: the use case's key), instead of the hash of the key; `column` holds
     # 'train' / 'test'. A join value that maps to both splits puts its rows in test, so no
@@ -255,6 +255,12 @@ class SplitSettings(_Strict):
     table: Identifier | None = None
     column: ColumnName = SPLIT_COLUMN
     join_on: list[ColumnName] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _some_split(self) -> SplitSettings:
+        if self.table is None and self.test_fraction is None:
+            raise ValueError("set split.table (a table of train / test per row) or split.test_fraction")
+        return self
 
 
 class FeatureStep(_Strict):
@@ -266,7 +272,8 @@ class FeatureStep(_Strict):
 class FeatureSettings(_Strict):
     input_table: Identifier
     output_table: Identifier
-    steps: list[FeatureStep] = Field(min_length=1)
+    # None: training chooses them from the columns' types and cardinalities (modeling/defaults.py).
+    steps: list[FeatureStep] = Field(default_factory=list)
 
 
 class SelectionStepSettings(_Strict):
@@ -311,19 +318,15 @@ class ModelSettings(_Strict):
     challenger_alias: str = "challenger"
     # Fit on log(label) and predict exp(.) back: metrics and the registered model use the label's scale.
     target_transform: Literal["none", "log"] = "none"
+    # Neither candidates nor algorithm: training uses the default candidates (modeling/defaults.py).
     candidates: list[CandidateSettings] = Field(default_factory=list)
 
-    @model_validator(mode="after")
-    def _some_candidate(self) -> ModelSettings:
-        if not self.candidates and not self.algorithm:
-            raise ValueError("set model.algorithm (one model) or model.candidates (several to compare)")
-        return self
-
     def candidate_list(self) -> list[CandidateSettings]:
-        """The configured candidates; a bare `algorithm` + `params` is a single one with no grid."""
+        """The configured candidates; a bare `algorithm` + `params` is a single one with no grid;
+        none when neither is set."""
         if self.candidates:
             return list(self.candidates)
-        return [CandidateSettings(algorithm=self.algorithm, params=self.params)]
+        return [CandidateSettings(algorithm=self.algorithm, params=self.params)] if self.algorithm else []
 
 
 class TrainSettings(_Strict):
@@ -519,6 +522,10 @@ def load_settings(
         if not sep or not keys:
             raise ConfigError(f"--set {override!r}: expected dotted.key=value")
         _merge(merged, _nest(keys, _parse_yaml(raw, f"--set {key}")), origin, f"--set {key}", ())
+    try:
+        fill_derived(merged)
+    except UndecidedKeyError as error:
+        raise ConfigError(f"{_origin_of(error.key, origin, files)}: key '{'.'.join(error.key)}': {error}") from None
 
     try:
         settings = Settings.model_validate(merged)

@@ -1,21 +1,32 @@
 """The use case's settings as the modeling transforms take them: the feature and selection
 stages, the candidates, the value matrix, and the plans of training and assessment. Shared by
-the features and train jobs, so both build the same stages from the same config."""
+the features and train jobs, so both build the same stages from the same config, or the same
+defaults where the config has none."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
 from typing import Any
 
 from pyspark.ml import Pipeline
 from pyspark.ml.base import Estimator, Transformer
-from pyspark.sql import SparkSession
+from pyspark.sql import DataFrame, SparkSession
 
-from jobs.common.config import Settings
+from jobs.common.cli import JobContext
+from jobs.common.config import CandidateSettings, FeatureStep, Settings
 from transforms.features.pipeline import FEATURES_COLUMN, Step, build_feature_pipeline
 from transforms.modeling.assessment import AssessmentPlan
 from transforms.modeling.business import ValueMatrix
 from transforms.modeling.candidates import Candidate, build_candidate
 from transforms.modeling.choice import training_metric
+from transforms.modeling.defaults import (
+    default_candidates,
+    default_feature_steps,
+    describe_candidates,
+    describe_steps,
+    unused_columns,
+)
+from transforms.modeling.input_summary import summarize_columns
 from transforms.modeling.training import TrainingPlan
 from transforms.modeling.tuning import TuningResult
 from transforms.profiling.governance import check_feature_steps
@@ -50,6 +61,63 @@ def model_stages(settings: Settings, inputs: list[str]) -> list[Estimator | Tran
         stages += build_selection_pipeline(selectors, settings.selection.features_col, use_case.label,
                                            use_case.task).getStages()
     return stages
+
+
+@dataclass(frozen=True)
+class Defaults:
+    """What training chose where the use case configures nothing (config-shaped; empty: configured)."""
+
+    steps: list[dict[str, Any]]
+    candidates: list[dict[str, Any]]
+    unused_columns: dict[str, str]
+
+    def summary(self) -> dict[str, str]:
+        """{"default pipeline": …, "default candidates": …}: what was chosen, in a line each."""
+        summary = {}
+        if self.steps:
+            unused = "; ".join(f"{name} ({why})" for name, why in self.unused_columns.items())
+            summary["default pipeline"] = describe_steps(self.steps) + (f"; left out: {unused}" if unused else "")
+        if self.candidates:
+            summary["default candidates"] = describe_candidates(self.candidates)
+        return summary
+
+    def lines(self) -> list[str]:
+        """"default pipeline: …" / "default candidates: …", for the job's log and the report."""
+        return [f"{what}: {choice}" for what, choice in self.summary().items()]
+
+    def as_config(self) -> dict[str, Any]:
+        """The choices as the use case's YAML would hold them."""
+        return {**({"features": {"steps": self.steps}} if self.steps else {}),
+                **({"model": {"candidates": self.candidates}} if self.candidates else {}),
+                **({"unused_columns": self.unused_columns} if self.unused_columns else {})}
+
+
+def modelled_columns(settings: Settings, inputs: list[str]) -> list[str]:
+    """The raw inputs a default pipeline may read: not the key, identifiers or protected attributes."""
+    use_case = settings.use_case
+    barred = {*use_case.key, *use_case.identifiers, *use_case.protected}
+    return [c for c in inputs if c not in barred]
+
+
+def with_defaults(context: JobContext, train_rows: DataFrame, inputs: list[str]) -> tuple[JobContext, Defaults | None]:
+    """`context` with default feature steps and candidates where its use case sets none, chosen
+    from `train_rows` (one aggregation pass), and what was chosen (None: all configured)."""
+    settings = context.settings
+    task = settings.use_case.task
+    steps, unused, candidates = [], {}, []
+    if not settings.features.steps:
+        summaries = summarize_columns(train_rows, modelled_columns(settings, inputs))
+        steps, unused = default_feature_steps(summaries, task), unused_columns(summaries)
+    if not settings.model.candidate_list():
+        candidates = default_candidates(task)
+    if not steps and not candidates:
+        return context, None
+    features = settings.features.model_copy(update={"steps": [FeatureStep(**s) for s in steps]}) if steps \
+        else settings.features
+    model = settings.model.model_copy(update={"candidates": [CandidateSettings(**c) for c in candidates]}) \
+        if candidates else settings.model
+    filled = settings.model_copy(update={"features": features, "model": model})
+    return replace(context, settings=filled), Defaults(steps, candidates, unused)
 
 
 def task_slots(settings: Settings, spark: SparkSession) -> int:

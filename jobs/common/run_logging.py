@@ -9,7 +9,7 @@ from typing import Any
 import mlflow
 
 from jobs.common.cli import JobContext
-from jobs.common.model_setup import chosen_params, configured_metric
+from jobs.common.model_setup import Defaults, chosen_params, configured_metric
 from jobs.common.report_files import REPORTS_FOLDER, write_report
 from transforms.modeling.report import Assessment, render_assessment
 from transforms.modeling.tuning import TuningResult, fold_count
@@ -18,6 +18,9 @@ from transforms.selection import selection_report
 ASSESSMENT_ARTIFACT = "assessment.html"
 SELECTION_ARTIFACT = "selection/report.json"
 CANDIDATES_ARTIFACT = "candidates.json"
+DEFAULTS_ARTIFACT = "defaults.yml"
+# MLflow refuses longer parameter values.
+MAX_PARAM_LENGTH = 6000
 
 
 def _finite(figures: dict[str, float]) -> dict[str, float]:
@@ -54,6 +57,13 @@ def log_run(context: JobContext, best: TuningResult, assessment: Assessment, tra
               "cv_std": row["cv_std"], f"test_{metric}": row["test"].get(metric, float("nan"))}
              for row in assessment.candidates]
     mlflow.log_table({k: [row[k] for row in table] for k in table[0]}, CANDIDATES_ARTIFACT)
+
+
+def log_defaults(defaults: Defaults) -> None:
+    """The feature steps and candidates chosen for the use case, as YAML it could hold, and one
+    parameter each saying what was chosen."""
+    mlflow.log_dict(defaults.as_config(), DEFAULTS_ARTIFACT)
+    mlflow.log_params({what.replace(" ", "_"): choice[:MAX_PARAM_LENGTH] for what, choice in defaults.summary().items()})
 
 
 def log_selection(best: TuningResult) -> dict[str, Any]:

@@ -99,3 +99,67 @@ def test_null_column_type_removes_an_inherited_column() -> None:
     listings = load_settings("house_sales").source("listings")
     assert "sale_price" not in listings.declared_columns
     assert "sale_id" in listings.declared_columns
+
+
+SHORT_USE_CASE = """
+use_case: {name: churn, schema: churn, key: [cid], label: churned}
+sources:
+  - {name: customers, path: customers, format: csv, table: customers_bronze,
+     columns: {cid: int, tenure: double, churned: LABEL_TYPE}}
+split: SPLIT
+"""
+
+
+def _short(tmp_path: Path, label_type: str = "string", split: str = "{test_fraction: 0.2}", *overrides: str):
+    text = SHORT_USE_CASE.replace("LABEL_TYPE", label_type).replace("SPLIT", split)
+    return load_settings("mine", conf_dir=conf_copy(tmp_path, text), overrides=list(overrides))
+
+
+def test_a_short_use_case_loads_with_derived_keys(tmp_path: Path) -> None:
+    settings = _short(tmp_path)
+    assert settings.use_case.task == "classification"
+    assert (settings.features.input_table, settings.features.output_table) == ("customers_silver", "customers_features")
+    assert settings.features.steps == [] and settings.model.candidate_list() == []
+    assert settings.model.name == "churn_model" and settings.selection is None
+    assert (settings.score.input_table, settings.score.output_table) == ("customers_silver", "predictions")
+    assert (settings.split.test_fraction, settings.split.seed, settings.split.table) == (0.2, 0, None)
+
+
+@pytest.mark.parametrize(("label_type", "task"), [("string", "classification"), ("boolean", "classification"),
+                                                  ("double", "regression"), ("float", "regression"),
+                                                  ('"decimal(10, 2)"', "regression")])
+def test_the_label_type_decides_the_task(tmp_path: Path, label_type: str, task: str) -> None:
+    assert _short(tmp_path, label_type).use_case.task == task
+
+
+@pytest.mark.parametrize("label_type", ["int", "bigint", "date"])
+def test_a_label_type_that_does_not_decide_asks_for_the_task_in_one_line(tmp_path: Path, label_type: str) -> None:
+    with pytest.raises(ConfigError) as error:
+        _short(tmp_path, label_type)
+    message = str(error.value)
+    assert "\n" not in message
+    assert message.endswith(f"mine.yml: key 'use_case.task': not set, and the label 'churned' is declared {label_type}, "
+                            "which may hold class codes or quantities: set use_case.task: classification or regression")
+
+
+def test_a_set_task_or_derived_key_is_kept(tmp_path: Path) -> None:
+    settings = _short(tmp_path, "int", "{test_fraction: 0.2}", "use_case.task=regression",
+                      "features.input_table=mine", "model.name=churn")
+    assert settings.use_case.task == "regression"
+    assert (settings.features.input_table, settings.features.output_table) == ("mine", "mine_features")
+    assert settings.model.name == "churn"
+
+
+def test_a_label_no_source_declares_asks_for_the_task(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"key 'use_case.task': not set, and no source declares the label 'other'"):
+        _short(tmp_path, "string", "{test_fraction: 0.2}", "use_case.label=other")
+
+
+def test_a_split_table_needs_no_fraction_or_seed(tmp_path: Path) -> None:
+    split = _short(tmp_path, split="{table: course_split}").split
+    assert (split.table, split.test_fraction) == ("course_split", None)
+
+
+def test_a_split_with_neither_table_nor_fraction_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"key 'split': .*set split.table .* or split.test_fraction"):
+        _short(tmp_path, split="{seed: 3}")

@@ -37,7 +37,10 @@ class HeaderDrift:
 def header_fields(line: str, delimiter: str = ",", quote: str = '"', escape: str = "\\") -> list[str]:
     """The column names of a CSV header line, unquoted as the CSV reader would."""
     line = line.lstrip("\ufeff")  # a UTF-8 byte-order mark is not part of the first name
-    return next(csv.reader([line], delimiter=delimiter, quotechar=quote, escapechar=escape or None), [])
+    # An escape equal to the quote is a doubled quote, which csv reads as such without an escape
+    # character (with one it would end every quoted name at its closing quote).
+    escape_char = None if not escape or escape == quote else escape
+    return next(csv.reader([line], delimiter=delimiter, quotechar=quote, escapechar=escape_char), [])
 
 
 def header_drift(header: Sequence[str], declared: Sequence[str]) -> HeaderDrift:

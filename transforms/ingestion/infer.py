@@ -19,6 +19,8 @@ from pyspark.sql import functions as F
 
 CANDIDATE_TYPES = ("int", "bigint", "double", "date", "timestamp", "boolean")
 CANDIDATE_NULL_TOKENS = ("NA", "N/A", "?", "null", "NULL", "-", "")
+# Tokens that may be real text: counted as nulls only in columns of another type.
+TEXT_TOKENS = ("-",)
 
 
 @dataclass(frozen=True)
@@ -68,8 +70,9 @@ def inferred_schema(
         nulls = int(profile[f"c{i}_nulls"] or 0)
         type_ = next((t for t in types if nulls < rows and not profile[f"c{i}_fail_{t}"]), "string")
         chosen[name] = type_
-        if type_ != "string":
-            seen_tokens += [tok for j, tok in enumerate(tokens) if profile[f"c{i}_token_{j}"]]
+        # A census file writes `?` for a missing job: a token in a text column is a null too.
+        seen_tokens += [tok for j, tok in enumerate(tokens)
+                        if profile[f"c{i}_token_{j}"] and (type_ != "string" or tok not in TEXT_TOKENS)]
         if nulls == 0 and rows:
             not_null.append(name)
             if profile[f"c{i}_distinct"] == rows:
@@ -87,8 +90,9 @@ def infer_sample(sample: DataFrame, format_: str) -> InferredSchema:
 
 
 def sql_name(name: str) -> str:
-    """A file's column name as a declared one: every character not a letter, digit or `_` becomes `_`."""
-    return re.sub(r"\W", "_", name)
+    """A file's column name as a declared one: every character not a letter, digit or `_` becomes
+    `_`, surrounding blanks go (a ", "-separated header) and it never starts with `_` (bookkeeping)."""
+    return re.sub(r"\W", "_", name.strip()).lstrip("_") or "column"
 
 
 def source_entry(name: str, path: str, format_: str, options: dict[str, str], schema: InferredSchema) -> dict[str, Any]:

@@ -52,6 +52,8 @@ class Assessment:
     candidates: list[dict[str, Any]] = field(default_factory=list)
     # The slots the estimator of the best candidate reads (after any selection).
     kept_features: list[str] = field(default_factory=list)
+    # "default pipeline: …" / "default candidates: …" where the use case configured none.
+    defaults: list[str] = field(default_factory=list)
 
 
 def _line_plot(points: list[tuple[float, float]], xlabel: str, ylabel: str, title: str,
@@ -155,6 +157,7 @@ def render_assessment(a: Assessment) -> str:
     importance = f"<div class='plots'>{_importance_plot(a.importance)}</div>" if a.importance else ""
     return html_page(a.title, f"""
 {html_table(["", ""], [[k, v] for k, v in a.lineage], kinds=[NUMBER, ID])}
+{"".join(f"<p>{escape(line)}</p>" for line in a.defaults)}
 <h2>Candidates on the held-out test split (each tuned on the training split only)</h2>{_candidates_table(a)}
 <h2>Grid points (cross-validation on the training split)</h2>{comparison}
 <h2>Best candidate on the held-out test split: {escape(a.best)}</h2>{metrics}{kept}

@@ -79,6 +79,8 @@ def test_latest_record_per_key_wins_by_ordering_column(spark) -> None:
 def test_header_drift_finds_extra_missing_and_reordered_columns() -> None:
     assert ingestion_drift.header_fields('\ufeff"a","b;c",d') == ["a", "b;c", "d"]
     assert ingestion_drift.header_fields("a;b", delimiter=";") == ["a", "b"]
+    # escape = quote is RFC 4180's doubled quote (`""`), as lakehouse-init declares it.
+    assert ingestion_drift.header_fields('"a","b ""c""",d', escape='"') == ["a", 'b "c"', "d"]
     same = ingestion_drift.header_drift(["a", "b"], ["a", "b"])
     assert not same.drifted
     drift = ingestion_drift.header_drift(["b", "a", "x"], ["a", "b", "c"])

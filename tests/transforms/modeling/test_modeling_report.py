@@ -68,3 +68,13 @@ def test_contents_link_every_section() -> None:
     assert len(targets) == page.count("<h2") == 5 and set(targets) <= set(ids)
     assert "Best candidate on the held-out test split: lasso" in contents
     assert page.index("<nav class='toc'>") < page.index("<h2")
+
+
+def test_defaults_are_named_at_the_top_and_escaped() -> None:
+    base = {"title": "D", "task": "regression", "metric": "rmse", "lineage": [], "comparison": COMPARISON,
+            "best": "lasso", "test_metrics": {"rmse": 2.0}, "baseline_metrics": {"rmse": 5.0}}
+    page = render_assessment(Assessment(**base, defaults=["default pipeline: assemble (1); left out: a<b (only nulls)",
+                                                          "default candidates: linear_regression (6 grid points)"]))
+    assert "<p>default pipeline: assemble (1); left out: a&lt;b (only nulls)</p>" in page
+    assert page.index("default candidates: linear_regression") < re.search(r"<h2[^>]*>Candidates", page).start()
+    assert "default pipeline" not in render_assessment(Assessment(**base))
