@@ -26,6 +26,7 @@ from jobs.common.model_inputs import excluded_keys, labelled_rows, split_part, t
 from jobs.common.model_setup import (
     assessment_plan,
     build_candidates,
+    check_features,
     configured_metric,
     model_stages,
     task_slots,
@@ -47,6 +48,7 @@ log = logging.getLogger(__name__)
 
 
 def train(context: JobContext, args: argparse.Namespace | None = None) -> dict[str, Any]:
+    check_features(context.settings)  # configured steps that read forbidden variables: before any data
     data = labelled_rows(context)
     train_rows = training_rows(context.settings, data.rows, excluded_keys(context, data.rows)).cache()
     context, defaults = with_defaults(context, train_rows, data.inputs)
