@@ -14,6 +14,9 @@ from bench.report import pipeline_table
 from jobs.common.config import load_settings
 from transforms.ingestion.synthetic import malformed_count
 
+# Whole jobs or minutes of Spark work: left out of `make test-quick`.
+pytestmark = pytest.mark.slow
+
 ROWS = 2000
 
 

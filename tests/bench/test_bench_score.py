@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
+
 from bench import bench_score
 from jobs.common.tables import TableStore
 from tests.settings import make_settings
+
+# Whole jobs or minutes of Spark work: left out of `make test-quick`.
+pytestmark = pytest.mark.slow
 
 
 def test_a_second_write_of_the_bench_batch_replaces_it(spark, tmp_path) -> None:

@@ -17,6 +17,9 @@ from jobs.common.tables import TableStore
 from jobs.common.tracking import client, configure_mlflow, registered_model_name
 from tests.ingest_fixtures import land, write_use_case
 
+# Whole jobs or minutes of Spark work: left out of `make test-quick`.
+pytestmark = pytest.mark.slow
+
 
 def _options(tmp_path: Path, use_case: str = "house_sales") -> list[str]:
     return ["--use-case", use_case,

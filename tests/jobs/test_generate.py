@@ -5,11 +5,16 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from jobs.common.cli import JobContext
 from jobs.common.landing_data import MANIFEST
 from jobs.common.tables import TableStore
 from jobs.generate import generate
 from tests.settings import make_settings
+
+# Whole jobs or minutes of Spark work: left out of `make test-quick`.
+pytestmark = pytest.mark.slow
 
 
 def _data_files(folder: Path) -> set[str]:

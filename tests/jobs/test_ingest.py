@@ -13,6 +13,9 @@ from jobs.common.landing import read_landing
 from jobs.ingest import ingest
 from tests.ingest_fixtures import context_for, land, rows
 
+# Whole jobs or minutes of Spark work: left out of `make test-quick`.
+pytestmark = pytest.mark.slow
+
 HEADER = "id,updated,city,price\n"
 
 

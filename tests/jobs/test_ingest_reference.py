@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import yaml
 
 from jobs.common.cli import JobContext, job_parser
@@ -9,6 +10,9 @@ from jobs.common.tables import TableStore
 from jobs.infer_schema import _arguments, infer_schema
 from jobs.ingest import ingest
 from tests.settings import make_settings
+
+# Whole jobs or minutes of Spark work: left out of `make test-quick`.
+pytestmark = pytest.mark.slow
 
 
 def _ingest(spark, tmp_path, use_case: str, shared_data):

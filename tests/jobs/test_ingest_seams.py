@@ -16,6 +16,9 @@ from jobs.common.ingest_checks import IngestError
 from jobs.ingest import ingest
 from tests.ingest_fixtures import assert_reconciles, context_for, land
 
+# Whole jobs or minutes of Spark work: left out of `make test-quick`.
+pytestmark = pytest.mark.slow
+
 HEADER = "id,updated,city,price\n"
 
 

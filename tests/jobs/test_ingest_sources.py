@@ -19,6 +19,9 @@ from tests.jvm_logs import jvm_log
 from tests.settings import make_settings
 from transforms.modeling.labels import LabelError, LabelMapping, check_labels
 
+# Whole jobs or minutes of Spark work: left out of `make test-quick`.
+pytestmark = pytest.mark.slow
+
 HEADER = "id,updated,city,price\n"
 CONTRACT = {"owner": "sales ops", "support": "data@example.com", "origin": "nightly CRM export",
             "refresh": "daily", "max_staleness": "36h", "completeness": "no rentals",

@@ -17,6 +17,9 @@ from pyspark.sql import types as T
 from jobs.common.model_logging import input_example, input_schema, restore_input_types
 from tests.model_logging_fixtures import INPUTS, house_rows, log_house_model
 
+# Whole jobs or minutes of Spark work: left out of `make test-quick`.
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def logged(spark, tmp_path_factory):

@@ -9,6 +9,9 @@ import pytest
 from jobs.common.config import load_settings
 from jobs.common.model_loading import _ServerWrittenSparkFlavor
 
+# Whole jobs or minutes of Spark work: left out of `make test-quick`.
+pytestmark = pytest.mark.slow
+
 
 def test_a_relative_staging_folder_becomes_absolute(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # The Connect server resolves a relative path against its own working directory, not ours.

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import pytest
 from chispa import assert_df_equality
 from pyspark.ml.linalg import Vectors
 
 from transforms.scoring.table import ModelIdentity, latest_prediction_sql, prediction_table
+
+# Whole jobs or minutes of Spark work: left out of `make test-quick`.
+pytestmark = pytest.mark.slow
 
 AT = datetime(2026, 1, 2, 3, 4, 5)
 

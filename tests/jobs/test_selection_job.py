@@ -18,6 +18,9 @@ from tests.settings import make_settings
 from transforms.selection import SelectionError, feature_names
 from transforms.selection.pipeline import SelectionStep, build_selection_pipeline
 
+# Whole jobs or minutes of Spark work: left out of `make test-quick`.
+pytestmark = pytest.mark.slow
+
 STEPS = [
     {"selector": "constant", "params": {"tol": 0.99}},
     {"selector": "duplicates"},

@@ -9,6 +9,9 @@ import pytest
 from jobs.common.model_inputs import report_absent_split_keys
 from transforms.modeling.split import SplitTableError, split_from_table
 
+# Whole jobs or minutes of Spark work: left out of `make test-quick`.
+pytestmark = pytest.mark.slow
+
 
 def test_split_keys_missing_from_the_input_table_are_counted(spark, caplog) -> None:
     splits = spark.createDataFrame([(1, "train"), (2, "test"), (3, "test"), (4, "train")], "id int, split string")

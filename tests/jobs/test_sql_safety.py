@@ -14,6 +14,9 @@ from jobs.common.sql_server_access import authentication_refusal, parse_hiveconf
 from jobs.sql import run_sql
 from tests.scoring_fixtures import context_for, scoring_settings
 
+# Whole jobs or minutes of Spark work: left out of `make test-quick`.
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture
 def context(spark, tmp_path):

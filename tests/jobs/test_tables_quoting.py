@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from jobs.common.tables import TableStore, registration_sql
 from jobs.ingest import ingest
 from tests.ingest_fixtures import context_for, land, rows
 from tests.settings import make_settings
+
+# Whole jobs or minutes of Spark work: left out of `make test-quick`.
+pytestmark = pytest.mark.slow
 
 
 def test_ingest_and_table_sql_work_under_a_root_with_a_quote_and_a_backquote(spark, tmp_path) -> None:

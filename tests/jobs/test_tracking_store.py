@@ -9,6 +9,9 @@ from jobs.common.errors import DATA_ERROR
 from jobs.common.tracking import configure_mlflow, require_store
 from tests.settings import make_settings
 
+# Whole jobs or minutes of Spark work: left out of `make test-quick`.
+pytestmark = pytest.mark.slow
+
 
 def test_promote_refuses_a_missing_store_without_creating_it(spark, tmp_path, capsys) -> None:
     missing = tmp_path / "typo" / "mlflow.db"

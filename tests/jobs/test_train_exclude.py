@@ -10,6 +10,9 @@ from pyspark.sql import functions as F
 from jobs.common.cli import JobContext, job_parser, open_context
 from jobs.common.model_inputs import excluded_keys, training_rows
 
+# Whole jobs or minutes of Spark work: left out of `make test-quick`.
+pytestmark = pytest.mark.slow
+
 
 def _context(tmp: Path, *extra: str) -> JobContext:
     overrides = [

@@ -18,6 +18,9 @@ from tests.settings import make_settings
 from transforms.modeling.labels import LabelError
 from transforms.modeling.statistics import vector_slot_names
 
+# Whole jobs or minutes of Spark work: left out of `make test-quick`.
+pytestmark = pytest.mark.slow
+
 CANDIDATES = (
     "[{name: logistic, algorithm: logistic_regression, params: {maxIter: 30}, grid: {regParam: [0.01, 1.0]}},"
     " {name: forest, algorithm: random_forest_classifier, params: {numTrees: 5, maxDepth: 3, seed: 1}}]"

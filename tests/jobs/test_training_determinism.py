@@ -20,6 +20,9 @@ from jobs.features import build_features
 from jobs.train import train
 from transforms.modeling.tuning import FOLD_COLUMN, stable_layout, with_folds
 
+# Whole jobs or minutes of Spark work: left out of `make test-quick`.
+pytestmark = pytest.mark.slow
+
 # Row subsampling and column sampling (xgboost), an early-stopping slice, a log target and
 # 2-fold cross-validation of two candidates: every place where row order could leak in.
 CANDIDATES = (

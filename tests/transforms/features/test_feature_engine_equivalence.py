@@ -13,6 +13,9 @@ from feature_engine import creation, discretisation, encoding, imputation, outli
 
 import transforms.features as fe
 
+# Whole jobs or minutes of Spark work: left out of `make test-quick`.
+pytestmark = pytest.mark.slow
+
 NUMERIC_WITH_NA = ["LotFrontage", "MasVnrArea", "GarageYrBlt"]
 SKEWED = ["LotArea", "GrLivArea", "1stFlrSF"]
 CATEGORICAL = ["MSZoning", "Neighborhood", "Exterior1st", "BsmtQual", "GarageType", "Alley", "Fence"]

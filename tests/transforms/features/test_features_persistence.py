@@ -12,6 +12,9 @@ from pyspark.ml import Pipeline, PipelineModel
 import transforms.features as fe
 from jobs.common.tracking import model_pip_requirements
 
+# Whole jobs or minutes of Spark work: left out of `make test-quick`.
+pytestmark = pytest.mark.slow
+
 QUALITY = {"Po": 1, "Fa": 2, "TA": 3, "Gd": 4, "Ex": 5}
 
 

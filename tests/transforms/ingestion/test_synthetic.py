@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from chispa import assert_df_equality
 from pyspark.sql import functions as F
 
 from transforms.ingestion import synthetic
 from transforms.ingestion.bronze import CORRUPT_RECORD, declared_schema
+
+# Whole jobs or minutes of Spark work: left out of `make test-quick`.
+pytestmark = pytest.mark.slow
 
 HOUSE_SCHEMA = {
     "sale_id": "bigint", "sale_date": "date", "neighborhood": "string", "building_type": "string",

@@ -26,6 +26,9 @@ from transforms.modeling.tuning import (
 )
 from transforms.selection import SelectionStep, build_selection_pipeline
 
+# Whole jobs or minutes of Spark work: left out of `make test-quick`.
+pytestmark = pytest.mark.slow
+
 ROWS, LEVELS, FOLDS = 1200, 400, 3
 
 

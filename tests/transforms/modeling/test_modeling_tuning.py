@@ -22,6 +22,9 @@ from transforms.modeling.tuning import (
     tune_pipeline,
 )
 
+# Whole jobs or minutes of Spark work: left out of `make test-quick`.
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def regression_rows(spark):

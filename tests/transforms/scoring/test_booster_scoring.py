@@ -22,6 +22,9 @@ from pyspark.sql import functions as F
 from transforms.modeling.estimators import build_estimator
 from transforms.scoring.booster import dense_matrix, feature_blocks, pipeline_stages, score_pipeline
 
+# Whole jobs or minutes of Spark work: left out of `make test-quick`.
+pytestmark = pytest.mark.slow
+
 PARAMS = {"n_estimators": 8, "max_depth": 3, "learning_rate": 0.5}
 SCHEMA = "id int, x double, n int, color string, size string, y double"
 

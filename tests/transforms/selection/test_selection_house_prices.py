@@ -20,6 +20,9 @@ from transforms.selection import (
 )
 from transforms.selection.pipeline import SelectionStep
 
+# Whole jobs or minutes of Spark work: left out of `make test-quick`.
+pytestmark = pytest.mark.slow
+
 # Variables any sensible price model of Ames keeps (quality, size, neighbourhood).
 CORE = {"OverallQual", "GrLivArea", "Neighborhood", "KitchenQual", "GarageCars"}
 

@@ -23,6 +23,9 @@ from transforms.selection import (
 from transforms.selection.drift import population_stability
 from transforms.selection.information_value import information_value
 
+# Whole jobs or minutes of Spark work: left out of `make test-quick`.
+pytestmark = pytest.mark.slow
+
 CANDIDATES = [*INFORMATIVE, "noise1", "noise2"]
 
 
