@@ -9,8 +9,13 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from tests.ingest_fixtures import context_for, land, write_use_case
 from tests.paths import REPO_ROOT
+
+# Whole jobs or minutes of Spark work: left out of `make test-quick`.
+pytestmark = pytest.mark.slow
 
 ROOT = REPO_ROOT
 FILES, ROWS_PER_FILE = 6, 40

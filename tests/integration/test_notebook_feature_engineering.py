@@ -7,9 +7,13 @@ import sys
 from pathlib import Path
 
 import nbformat
+import pytest
 from nbclient import NotebookClient
 
 from tests.paths import REPO_ROOT
+
+# Whole jobs or minutes of Spark work: left out of `make test-quick`.
+pytestmark = pytest.mark.slow
 
 NOTEBOOK = REPO_ROOT / "notebooks" / "02_feature_engineering.ipynb"
 KERNEL = "lakehouse-venv"

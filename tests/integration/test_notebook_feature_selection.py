@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from tests.notebook_runner import outputs_text, run_notebook
 from tests.paths import REPO_ROOT
+
+# Whole jobs or minutes of Spark work: left out of `make test-quick`.
+pytestmark = pytest.mark.slow
 
 NOTEBOOK = REPO_ROOT / "notebooks" / "03_feature_selection.ipynb"
 

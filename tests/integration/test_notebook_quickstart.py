@@ -31,6 +31,7 @@ def test_notebook_is_importable_into_databricks(path: Path) -> None:
     assert [source for source in code if LOCAL_ONLY.search(source)] == []
 
 
+@pytest.mark.slow
 def test_quickstart_runs_the_lifecycle_and_queries_predictions() -> None:
     with scratch_dir("quickstart-") as root:
         notebook = run_notebook(NOTEBOOKS / "00_quickstart.ipynb",
