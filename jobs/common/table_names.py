@@ -18,11 +18,16 @@ class UnknownTable(UserError):
 
 
 def catalog_tables(spark: SparkSession) -> list[str]:
-    """`schema.table` of every table and view in the session's catalog."""
+    """`schema.table` of every table and view in the session's catalog.
+
+    SHOW TABLES reads names only: `Catalog.listTables` loads each table, and one whose folder is
+    gone (another process removed it) would turn a did-you-mean line into a traceback.
+    """
     names = []
     for database in spark.catalog.listDatabases():
-        names += [f"{database.name}.{table.name}" for table in spark.catalog.listTables(database.name)
-                  if not table.isTemporary]
+        quoted = "`" + database.name.replace("`", "``") + "`"
+        names += [f"{database.name}.{row.tableName}" for row in spark.sql(f"SHOW TABLES IN {quoted}").collect()
+                  if not row.isTemporary]
     return sorted(names)
 
 
