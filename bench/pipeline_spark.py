@@ -31,6 +31,7 @@ from jobs.common.landing_data import generate_landing
 from jobs.common.model_inputs import model_input_columns
 from jobs.common.session import get_spark
 from jobs.common.tables import TableStore
+from jobs.common.task_slots import session_task_slots
 from transforms.features.pipeline import FEATURES_COLUMN, Step, build_feature_pipeline
 from transforms.modeling.estimators import build_estimator
 from transforms.modeling.metrics import regression_metrics
@@ -97,7 +98,9 @@ def run(args: argparse.Namespace) -> None:
     for stage, algorithm, params, rows_in, count in [
             (spec.TRAIN_LINEAR, "linear_regression", {}, train, train_count),
             (spec.TRAIN_XGBOOST, "xgboost_regressor", spec.XGBOOST_PARAMS, booster_train, train_count // every)]:
-        estimator = build_estimator(algorithm, "regression", params, FEATURES_COLUMN, spec.LABEL)
+        # xgboost: one worker per task slot of the session, as the train job does.
+        estimator = build_estimator(algorithm, "regression", params, FEATURES_COLUMN, spec.LABEL,
+                                    session_task_slots(spark) or 1)
         with recorder.stage(stage, count):
             models[stage] = estimator.fit(rows_in)
         recorder.annotate(stage, quality=quality(models[stage], test))

@@ -29,13 +29,13 @@ from jobs.common.model_setup import (
     check_features,
     configured_metric,
     model_stages,
-    task_slots,
     training_plan,
     value_matrix,
     with_defaults,
 )
 from jobs.common.registry import register_pipeline, set_alias, tag_version
 from jobs.common.run_logging import log_assessment, log_defaults, log_run, log_selection
+from jobs.common.task_slots import training_sizes
 from jobs.common.tracking import THRESHOLD_TAG, configure_mlflow, registered_model_name
 from transforms.modeling.assessment import assess_all
 from transforms.modeling.choice import needs_search, pick_best
@@ -49,6 +49,7 @@ log = logging.getLogger(__name__)
 
 def train(context: JobContext, args: argparse.Namespace | None = None) -> dict[str, Any]:
     check_features(context.settings)  # configured steps that read forbidden variables: before any data
+    sizes = training_sizes(context.settings, context.spark)  # and more xgboost workers than slots
     data = labelled_rows(context)
     train_rows = training_rows(context.settings, data.rows, excluded_keys(context, data.rows)).cache()
     context, defaults = with_defaults(context, train_rows, data.inputs)
@@ -56,10 +57,9 @@ def train(context: JobContext, args: argparse.Namespace | None = None) -> dict[s
     use_case, model_settings = settings.use_case, settings.model
     metric = configured_metric(settings)
     stages = model_stages(settings, data.inputs)
-    candidates = build_candidates(settings)
-    slots = task_slots(settings, context.spark)
+    candidates = build_candidates(settings, sizes.slots)
     # Metrics are sums over the test rows: in a fixed layout, they add up in a fixed order.
-    test_rows = stable_layout(split_part(data.rows, TEST), use_case.key, slots).cache()
+    test_rows = stable_layout(split_part(data.rows, TEST), use_case.key, sizes.slots).cache()
 
     configure_mlflow(settings)
     name = registered_model_name(settings)
@@ -68,8 +68,9 @@ def train(context: JobContext, args: argparse.Namespace | None = None) -> dict[s
     with mlflow.start_run(run_name=f"{use_case.name}-train") as run:
         mlflow.set_tags(lineage)
         counts = log_inputs(context, data, train_rows, test_rows)
-        results = tune_candidates(training_plan(settings), candidates, stages, train_rows, slots,
-                                  needs_search(candidates, matrix), histogram=matrix is not None)
+        results = tune_candidates(training_plan(settings), candidates, stages, train_rows, sizes.slots,
+                                  sizes.parallelism, needs_search(candidates, matrix),
+                                  histogram=matrix is not None)
         best = pick_best(results, metric)
         assessment = assess_all(assessment_plan(settings), results, best, train_rows, test_rows, lineage)
         if defaults is not None:

@@ -338,7 +338,7 @@ class TrainSettings(_Strict):
     # Default: rmse for regression, roc_auc for classification.
     metric: str | None = None
     seed: Seed = 0
-    # Parameter maps fitted at once; default: the cluster's default parallelism.
+    # Parameter maps fitted at once; default: the session's task slots (jobs/common/task_slots.py).
     parallelism: int | None = Field(default=None, gt=0, le=MAX_PARALLELISM)
     validation_fraction: float = Field(default=0.1, gt=0, lt=1)
     early_stopping_rounds: int = Field(default=20, gt=0, le=100_000)

@@ -10,7 +10,7 @@ from typing import Any
 
 from pyspark.ml import Pipeline
 from pyspark.ml.base import Estimator, Transformer
-from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import DataFrame
 
 from jobs.common.cli import JobContext
 from jobs.common.config import CandidateSettings, FeatureStep, Settings
@@ -120,23 +120,13 @@ def with_defaults(context: JobContext, train_rows: DataFrame, inputs: list[str])
     return replace(context, settings=filled), Defaults(steps, candidates, unused)
 
 
-def task_slots(settings: Settings, spark: SparkSession) -> int:
-    """Parameter maps fitted at once: as configured, else the cluster's task slots (Spark Connect
-    has no SparkContext to ask: one at a time there)."""
-    if settings.train.parallelism:
-        return settings.train.parallelism
-    try:
-        return max(1, spark.sparkContext.defaultParallelism)
-    except Exception:  # Spark Connect sessions raise on sparkContext
-        return 1
-
-
-def build_candidates(settings: Settings) -> list[Candidate]:
+def build_candidates(settings: Settings, workers: int) -> list[Candidate]:
+    """The configured candidates; xgboost's with `workers` (the session's task slots) unless set."""
     use_case, model = settings.use_case, settings.model
     return [
         build_candidate(c.label, c.algorithm, use_case.task, c.params, c.grid, FEATURES_COLUMN, use_case.label,
                         model.target_transform,
-                        settings.train.early_stopping_rounds if c.early_stopping else None)
+                        settings.train.early_stopping_rounds if c.early_stopping else None, workers)
         for c in model.candidate_list()
     ]
 

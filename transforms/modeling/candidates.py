@@ -44,15 +44,17 @@ def build_candidate(
     label: str,
     target_transform: str = "none",
     early_stopping_rounds: int | None = None,
+    workers: int = 1,
 ) -> Candidate:
     """The estimator of one candidate and its grid.
 
     With a log target it is a Pipeline (estimator on `FIT_LABEL`, then `InverseLogPrediction`)
     so tuning, test metrics and the registered model all see predictions on the label's scale.
     With `early_stopping_rounds`, boosted trees stop on the rows flagged in `VALIDATION_COLUMN`.
+    `workers`: xgboost.spark's `num_workers` where `params` does not set it (see `build_estimator`).
     """
     fit_label = label if target_transform == "none" else FIT_LABEL
-    stage = build_estimator(algorithm, task, params, features_col, fit_label)
+    stage = build_estimator(algorithm, task, params, features_col, fit_label, workers)
     if early_stopping_rounds is not None:
         if algorithm not in EARLY_STOPPING_ALGORITHMS:
             raise ModelConfigError(f"{name}: early stopping is for boosted trees, not {algorithm}")

@@ -134,10 +134,10 @@ def default_candidates(task: str) -> list[dict[str, Any]]:
         {"name": linear, "algorithm": linear, "params": {"maxIter": 100},
          # elasticNetParam 0: ridge; 0.5: half lasso, which drops useless dummies.
          "grid": {"regParam": [0.001, 0.01, 0.1], "elasticNetParam": [0.0, 0.5]}},
-        # Early stopping on a held-out slice of the training rows sets the number of trees.
+        # Early stopping on a held-out slice of the training rows sets the number of trees;
+        # no `num_workers`: training gives xgboost one worker per task slot of the session.
         {"name": "xgboost", "algorithm": boosted,
-         "params": {"n_estimators": 500, "subsample": 0.8, "colsample_bytree": 0.8, "random_state": 0,
-                    "num_workers": 1},
+         "params": {"n_estimators": 500, "subsample": 0.8, "colsample_bytree": 0.8, "random_state": 0},
          "grid": {"max_depth": [3, 5], "learning_rate": [0.03, 0.1]},
          "early_stopping": True},
     ]

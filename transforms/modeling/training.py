@@ -61,9 +61,27 @@ def prepared_training_rows(rows: DataFrame, plan: TrainingPlan) -> DataFrame:
     return assign_folds(rows, plan.key, plan.tuning, plan.folds, plan.train_ratio, plan.seed + FOLD_SEED_OFFSET)
 
 
-def _workers(candidate: Candidate) -> int:
-    """Task slots one fit of `candidate` holds: xgboost.spark one per worker for the whole fit."""
-    return candidate.model_stage.getOrDefault("num_workers") if _is_xgboost(candidate) else 1
+def barrier_workers(candidate: Candidate) -> int | None:
+    """Task slots one fit of `candidate` holds at once for its whole run: xgboost.spark's
+    `num_workers` barrier tasks (the largest its grid asks for); None for any other estimator."""
+    if not _is_xgboost(candidate):
+        return None
+    stage = candidate.model_stage
+    param = stage.getParam("num_workers")
+    return max([stage.getOrDefault(param), *(m[param] for m in candidate.param_maps if param in m)])
+
+
+def concurrent_fits(parallelism: int, slots: int, workers: int | None) -> int:
+    """How many grid points of one candidate are fitted at once.
+
+    A barrier fit (`workers` tasks, xgboost.spark) starts only when `workers` slots are free
+    together and holds them to the end, so fits beyond `slots // workers` would only wait for
+    each other's slots, their trackers timing out: a fit that takes every slot runs alone.
+    Other fits share the slots through Spark's scheduler: `parallelism` of them.
+    """
+    if workers is None:
+        return max(1, parallelism)
+    return max(1, min(parallelism, slots // workers))
 
 
 def _is_xgboost(candidate: Candidate) -> bool:
@@ -71,21 +89,25 @@ def _is_xgboost(candidate: Candidate) -> bool:
 
 
 def tune_candidates(plan: TrainingPlan, candidates: list[Candidate], stages: list[Estimator | Transformer],
-                    rows: DataFrame, slots: int, search: bool, histogram: bool) -> list[TuningResult]:
+                    rows: DataFrame, slots: int, parallelism: int, search: bool,
+                    histogram: bool) -> list[TuningResult]:
     """Every candidate tuned as the whole pipeline on `rows` (`search`: by fold, else fitted as
-    configured), each refitted on all of them. `slots` is the cluster's task slots; `histogram`
+    configured), each refitted on all of them. `slots` is the session's task slots (the rows'
+    partitions), `parallelism` the fits run at once (bounded by `concurrent_fits`); `histogram`
     keeps out-of-fold score histograms, for choosing a classifier's threshold."""
 
     def layout(candidate: Candidate, frame: DataFrame) -> DataFrame:
-        # xgboost: as many partitions as workers, so xgboost.spark does not repartition (which
-        # would deal rows out in whatever order the shuffle delivers them).
-        return stable_layout(frame, plan.key, _workers(candidate) if _is_xgboost(candidate) else slots)
+        # xgboost: one partition per worker (a hash of the key, not one partition for all), so
+        # xgboost.spark, which repartitions only when partitions != num_workers (and
+        # force_repartition is off), does not deal rows out again in shuffle order.
+        workers = candidate.model_stage.getOrDefault("num_workers") if _is_xgboost(candidate) else slots
+        return stable_layout(frame, plan.key, workers)
 
     results = tune_pipeline(
         Preprocessing.of(stages), candidates, stable_layout(rows, plan.key, slots),
         build_evaluator(plan.task, plan.metric, plan.label),
         fold_count(plan.tuning, plan.folds) if search else 0, layout,
-        lambda candidate: max(1, slots // _workers(candidate)),
+        lambda candidate: concurrent_fits(parallelism, slots, barrier_workers(candidate)),
         histogram_label=plan.label if histogram else None,
     )
     for result in results:

@@ -86,11 +86,11 @@ def test_config_errors_name_the_candidate() -> None:
         build_candidate("lasso", "linear_regression", "regression", {}, {"regParam": [0.1, "many"]}, "features", "y")
 
 
-def test_xgboost_candidate_uses_one_worker_and_early_stopping() -> None:
+def test_xgboost_candidate_uses_the_given_workers_and_early_stopping() -> None:
     candidate = build_candidate("xgb", "xgboost_regressor", "regression", {"n_estimators": 5},
-                                {"max_depth": [2, 3]}, "features", "y", "log", 10)
+                                {"max_depth": [2, 3]}, "features", "y", "log", 10, workers=2)
     stage = candidate.model_stage
-    assert stage.getOrDefault("num_workers") == 1
+    assert stage.getOrDefault("num_workers") == 2
     assert stage.getOrDefault("early_stopping_rounds") == 10
     assert stage.getOrDefault("validationIndicatorCol") == "_validation"
     assert len(candidate.param_maps) == 2
