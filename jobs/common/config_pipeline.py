@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from transforms.features.pipeline import FEATURES_COLUMN, FeatureConfigError, Step, build_steps
 from transforms.modeling.candidates import build_candidate
+from transforms.modeling.metrics import SPARK_METRICS, TEST_METRICS
 from transforms.params import ParamConfigError
 from transforms.selection import SelectionStep
 from transforms.selection.pipeline import build_selector
@@ -57,9 +58,11 @@ class PipelineProblem:
 
 
 def pipeline_problems(settings: Settings) -> list[PipelineProblem]:
-    """Every feature step, selector and candidate that cannot be built from `settings`."""
+    """Every feature step, selector and candidate that cannot be built from `settings`, and every
+    metric they would be tuned, gated or thresholded on that no evaluator knows."""
     with without_jvm():
-        return [*_feature_problems(settings), *_selection_problems(settings), *_candidate_problems(settings)]
+        return [*_feature_problems(settings), *_selection_problems(settings), *_candidate_problems(settings),
+                *_metric_problems(settings)]
 
 
 def _step_columns(settings: Settings) -> list[str]:
@@ -109,3 +112,15 @@ def _candidate_problems(settings: Settings) -> Iterator[PipelineProblem]:
                             train.early_stopping_rounds if candidate.early_stopping else None)
         except _BUILD_ERRORS as error:
             yield PipelineProblem(key, str(error))
+
+
+def _metric_problems(settings: Settings) -> Iterator[PipelineProblem]:
+    """`train.metric` is one tuning's evaluators compute; `gate.metric` and the threshold names
+    are test metrics (`TEST_METRICS`, which hold every tuning metric, so the gate's default is one)."""
+    task, gate = settings.use_case.task, settings.gate
+    named = [(("train", "metric"), settings.train.metric, SPARK_METRICS[task]),
+             (("gate", "metric"), gate.metric, TEST_METRICS[task]),
+             *((("gate", "thresholds", name), name, TEST_METRICS[task]) for name in gate.thresholds)]
+    for key, name, known in named:
+        if name is not None and name not in known:
+            yield PipelineProblem(key, f"unknown metric {name!r} for a {task} model; known: {', '.join(known)}")
