@@ -16,14 +16,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from transforms.features.pipeline import FEATURES_COLUMN, FeatureConfigError, Step, build_steps
-from transforms.modeling.candidates import build_candidate
+from transforms.modeling.candidates import Candidate, build_candidate
 from transforms.modeling.metrics import SPARK_METRICS, TEST_METRICS
 from transforms.params import ParamConfigError
 from transforms.selection import SelectionStep
 from transforms.selection.pipeline import build_selector
 
 if TYPE_CHECKING:
-    from jobs.common.config import Settings
+    from jobs.common.config import CandidateSettings, Settings
 
 # Builders read config values of any shape: a malformed one (a list where a mapping belongs)
 # surfaces as one of these, and is reported like a refused parameter.
@@ -100,16 +100,24 @@ def _selection_problems(settings: Settings) -> Iterator[PipelineProblem]:
             yield PipelineProblem(("selection", "steps", str(index)), str(error))
 
 
+def configured_candidate(settings: Settings, candidate: CandidateSettings) -> Candidate:
+    """`candidate` as training fits it, on the use case's task, label and target transform: the
+    one builder of the load-time check and of the train job (which builds its own with a JVM,
+    and for default candidates chosen from the data)."""
+    use_case, model = settings.use_case, settings.model
+    return build_candidate(candidate.label, candidate.algorithm, use_case.task, candidate.params, candidate.grid,
+                           FEATURES_COLUMN, use_case.label, model.target_transform,
+                           settings.train.early_stopping_rounds if candidate.early_stopping else None)
+
+
 def _candidate_problems(settings: Settings) -> Iterator[PipelineProblem]:
-    use_case, model, train = settings.use_case, settings.model, settings.train
+    model = settings.model
     for index, candidate in enumerate(model.candidate_list()):
         # A lone `model.algorithm` is one candidate; its params are what is most often wrong.
         lone = ("model", "params" if model.params else "algorithm")
         key = ("model", "candidates", str(index)) if model.candidates else lone
         try:
-            build_candidate(candidate.label, candidate.algorithm, use_case.task, candidate.params, candidate.grid,
-                            FEATURES_COLUMN, use_case.label, model.target_transform,
-                            train.early_stopping_rounds if candidate.early_stopping else None)
+            configured_candidate(settings, candidate)
         except _BUILD_ERRORS as error:
             yield PipelineProblem(key, str(error))
 

@@ -14,10 +14,11 @@ from pyspark.sql import DataFrame, SparkSession
 
 from jobs.common.cli import JobContext
 from jobs.common.config import CandidateSettings, FeatureStep, Settings
-from transforms.features.pipeline import FEATURES_COLUMN, Step, build_feature_pipeline
+from jobs.common.config_pipeline import configured_candidate
+from transforms.features.pipeline import Step, build_feature_pipeline
 from transforms.modeling.assessment import AssessmentPlan
 from transforms.modeling.business import ValueMatrix
-from transforms.modeling.candidates import Candidate, build_candidate
+from transforms.modeling.candidates import Candidate
 from transforms.modeling.choice import training_metric
 from transforms.modeling.defaults import (
     default_candidates,
@@ -132,13 +133,8 @@ def task_slots(settings: Settings, spark: SparkSession) -> int:
 
 
 def build_candidates(settings: Settings) -> list[Candidate]:
-    use_case, model = settings.use_case, settings.model
-    return [
-        build_candidate(c.label, c.algorithm, use_case.task, c.params, c.grid, FEATURES_COLUMN, use_case.label,
-                        model.target_transform,
-                        settings.train.early_stopping_rounds if c.early_stopping else None)
-        for c in model.candidate_list()
-    ]
+    """The candidates to tune, built as `load_settings` checked them (`configured_candidate`)."""
+    return [configured_candidate(settings, c) for c in settings.model.candidate_list()]
 
 
 def chosen_params(settings: Settings, result: TuningResult) -> dict[str, Any]:
