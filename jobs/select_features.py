@@ -21,10 +21,10 @@ from pyspark.sql import functions as F
 
 from jobs.common.cli import JobContext, run_job
 from jobs.common.config import ConfigError
-from jobs.common.model_inputs import split_part
+from jobs.common.model_inputs import split_part, with_split_column
 from jobs.common.run_logging import SELECTION_ARTIFACT
 from jobs.common.tracking import configure_mlflow
-from transforms.modeling.split import SPLIT_COLUMN, TRAIN, assign_split
+from transforms.modeling.split import TRAIN
 from transforms.selection import (
     SelectionStep,
     build_selection_pipeline,
@@ -49,10 +49,7 @@ def select_features(context: JobContext, args: argparse.Namespace | None = None)
     selection, use_case = settings.selection, settings.use_case
     if selection is None:
         raise ConfigError(f"use case {use_case.name!r} has no `selection:` section to run")
-    features = tables.read(selection.input_table)
-    if SPLIT_COLUMN not in features.columns:
-        features = assign_split(features, use_case.key, settings.split.test_fraction, settings.split.seed,
-                                SPLIT_COLUMN)
+    features = with_split_column(context, tables.read(selection.input_table), selection.input_table)
     steps = [SelectionStep(s.selector, s.params) for s in selection.steps]
     pipeline = build_selection_pipeline(steps, selection.features_col, use_case.label, use_case.task)
 

@@ -16,13 +16,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from transforms.features.pipeline import FEATURES_COLUMN, FeatureConfigError, Step, build_steps
-from transforms.modeling.candidates import build_candidate
+from transforms.modeling.candidates import Candidate, build_candidate
+from transforms.modeling.metrics import SPARK_METRICS, TEST_METRICS
 from transforms.params import ParamConfigError
 from transforms.selection import SelectionStep
 from transforms.selection.pipeline import build_selector
 
 if TYPE_CHECKING:
-    from jobs.common.config import Settings
+    from jobs.common.config import CandidateSettings, Settings
 
 # Builders read config values of any shape: a malformed one (a list where a mapping belongs)
 # surfaces as one of these, and is reported like a refused parameter.
@@ -57,9 +58,11 @@ class PipelineProblem:
 
 
 def pipeline_problems(settings: Settings) -> list[PipelineProblem]:
-    """Every feature step, selector and candidate that cannot be built from `settings`."""
+    """Every feature step, selector and candidate that cannot be built from `settings`, and every
+    metric they would be tuned, gated or thresholded on that no evaluator knows."""
     with without_jvm():
-        return [*_feature_problems(settings), *_selection_problems(settings), *_candidate_problems(settings)]
+        return [*_feature_problems(settings), *_selection_problems(settings), *_candidate_problems(settings),
+                *_metric_problems(settings)]
 
 
 def _step_columns(settings: Settings) -> list[str]:
@@ -97,15 +100,35 @@ def _selection_problems(settings: Settings) -> Iterator[PipelineProblem]:
             yield PipelineProblem(("selection", "steps", str(index)), str(error))
 
 
+def configured_candidate(settings: Settings, candidate: CandidateSettings, workers: int = 1) -> Candidate:
+    """`candidate` as training fits it, on the use case's task, label and target transform: the
+    one builder of the load-time check and of the train job (which builds its own with a JVM,
+    and for default candidates chosen from the data)."""
+    use_case, model = settings.use_case, settings.model
+    return build_candidate(candidate.label, candidate.algorithm, use_case.task, candidate.params, candidate.grid,
+                           FEATURES_COLUMN, use_case.label, model.target_transform,
+                           settings.train.early_stopping_rounds if candidate.early_stopping else None, workers)
+
+
 def _candidate_problems(settings: Settings) -> Iterator[PipelineProblem]:
-    use_case, model, train = settings.use_case, settings.model, settings.train
+    model = settings.model
     for index, candidate in enumerate(model.candidate_list()):
         # A lone `model.algorithm` is one candidate; its params are what is most often wrong.
         lone = ("model", "params" if model.params else "algorithm")
         key = ("model", "candidates", str(index)) if model.candidates else lone
         try:
-            build_candidate(candidate.label, candidate.algorithm, use_case.task, candidate.params, candidate.grid,
-                            FEATURES_COLUMN, use_case.label, model.target_transform,
-                            train.early_stopping_rounds if candidate.early_stopping else None)
+            configured_candidate(settings, candidate)
         except _BUILD_ERRORS as error:
             yield PipelineProblem(key, str(error))
+
+
+def _metric_problems(settings: Settings) -> Iterator[PipelineProblem]:
+    """`train.metric` is one tuning's evaluators compute; `gate.metric` and the threshold names
+    are test metrics (`TEST_METRICS`, which hold every tuning metric, so the gate's default is one)."""
+    task, gate = settings.use_case.task, settings.gate
+    named = [(("train", "metric"), settings.train.metric, SPARK_METRICS[task]),
+             (("gate", "metric"), gate.metric, TEST_METRICS[task]),
+             *((("gate", "thresholds", name), name, TEST_METRICS[task]) for name in gate.thresholds)]
+    for key, name, known in named:
+        if name is not None and name not in known:
+            yield PipelineProblem(key, f"unknown metric {name!r} for a {task} model; known: {', '.join(known)}")

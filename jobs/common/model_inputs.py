@@ -13,7 +13,7 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 from jobs.common.cli import JobContext
-from jobs.common.config import Settings
+from jobs.common.config import ConfigError, Settings
 from jobs.common.model_setup import training_plan
 from transforms.modeling.labels import LabelMapping, apply_label, check_labels
 from transforms.modeling.split import SPLIT_COLUMN, TRAIN, configured_split
@@ -45,6 +45,20 @@ def with_split(context: JobContext, source: DataFrame, split_version: int | None
                                  config.join_on or context.settings.use_case.key, config.column)
     return configured_split(source, context.settings.use_case.key, config.test_fraction, config.seed, splits,
                             config.join_on, config.column)
+
+
+def with_split_column(context: JobContext, frame: DataFrame, table: str) -> DataFrame:
+    """`frame` (the table `table`) as it is, when it holds the split column; else with the
+    configured split (`with_split`), whose split table is joined on columns `frame` must have."""
+    if SPLIT_COLUMN in frame.columns:
+        return frame
+    config = context.settings.split
+    join_on = (config.join_on or context.settings.use_case.key) if config.table else context.settings.use_case.key
+    if missing := [c for c in join_on if c not in frame.columns]:
+        how = f"the split table {config.table!r}, joined on" if config.table else "the hash split, of the key"
+        raise ConfigError(f"table {table!r} has no {SPLIT_COLUMN!r} column, and {how} {', '.join(join_on)}, "
+                          f"needs column(s) it lacks: {', '.join(missing)} (columns: {', '.join(frame.columns)})")
+    return with_split(context, frame)
 
 
 def absent_split_keys(splits: DataFrame, source: DataFrame, on: list[str], split_column: str) -> dict[str, int]:

@@ -14,10 +14,11 @@ from pyspark.sql import DataFrame
 
 from jobs.common.cli import JobContext
 from jobs.common.config import CandidateSettings, FeatureStep, Settings
-from transforms.features.pipeline import FEATURES_COLUMN, Step, build_feature_pipeline
+from jobs.common.config_pipeline import configured_candidate
+from transforms.features.pipeline import Step, build_feature_pipeline
 from transforms.modeling.assessment import AssessmentPlan
 from transforms.modeling.business import ValueMatrix
-from transforms.modeling.candidates import Candidate, build_candidate
+from transforms.modeling.candidates import Candidate
 from transforms.modeling.choice import training_metric
 from transforms.modeling.defaults import (
     default_candidates,
@@ -121,14 +122,9 @@ def with_defaults(context: JobContext, train_rows: DataFrame, inputs: list[str])
 
 
 def build_candidates(settings: Settings, workers: int) -> list[Candidate]:
-    """The configured candidates; xgboost's with `workers` (the session's task slots) unless set."""
-    use_case, model = settings.use_case, settings.model
-    return [
-        build_candidate(c.label, c.algorithm, use_case.task, c.params, c.grid, FEATURES_COLUMN, use_case.label,
-                        model.target_transform,
-                        settings.train.early_stopping_rounds if c.early_stopping else None, workers)
-        for c in model.candidate_list()
-    ]
+    """The candidates to tune, built as `load_settings` checked them (`configured_candidate`);
+    xgboost's with `workers` (the session's task slots) unless configured."""
+    return [configured_candidate(settings, c, workers) for c in settings.model.candidate_list()]
 
 
 def chosen_params(settings: Settings, result: TuningResult) -> dict[str, Any]:

@@ -158,18 +158,36 @@ def test_bounded_loader_reads_what_safe_load_reads() -> None:
          "model.candidates.1", "random_forest_regressor: unknown parameter 'maxDepht'"),
         ("      grid: {regParam: [0.01, 100.0]}", "      grid: {regParam: [0.01, high]}",
          "model.candidates.0", "linear_regression: parameter 'regParam'"),
+        # Metrics are checked with the stages: tuning's for train, the test metrics for the gate.
+        ("  folds: 3", "  folds: 3\n  metric: auc", "train.metric",
+         "unknown metric 'auc' for a regression model; known: rmse, mse, mae, r2\n"),
+        ("  folds: 3", "  folds: 3\n  metric: mape", "train.metric",
+         "unknown metric 'mape' for a regression model; known: rmse, mse, mae, r2\n"),
+        ("  folds: 3", "  folds: 3\n\ngate:\n  metric: rsme", "gate.metric",
+         "unknown metric 'rsme' for a regression model; known: mse, rmse, mae, r2, mape\n"),
+        ("  folds: 3", "  folds: 3\n\ngate:\n  thresholds: {R2: {min: 0.5}}", "gate.thresholds.R2",
+         "unknown metric 'R2' for a regression model; known: mse, rmse, mae, r2, mape\n"),
     ],
 )
-def test_a_bad_stage_parameter_stops_the_load_naming_file_and_step(
+def test_a_bad_stage_parameter_or_metric_stops_the_load_naming_file_and_key(
     tmp_path: Path, old: str, new: str, key: str, reason: str
 ) -> None:
     text = house_sales_text()
     assert old in text
     message = _refused(conf_copy(tmp_path, text.replace(old, new, 1)))
-    assert f"mine.yml: key '{key}': {reason}" in message
+    assert f"mine.yml: key '{key}': {reason}" in message + "\n"
 
 
 def test_a_bad_stage_parameter_from_an_override_names_the_override() -> None:
     with pytest.raises(ConfigError, match=r"--set model.params: key 'model.params': linear_regression: unknown parameter"):
         load_settings("house_sales", overrides=["model.candidates=[]", "model.algorithm=linear_regression",
                                                 "model.params={numTrees: 3}"])
+
+
+def test_a_metric_from_an_override_names_the_override_and_both_f1s_load() -> None:
+    with pytest.raises(ConfigError, match=r"--set train.metric: key 'train.metric': unknown metric 'f2' for a "
+                                          r"classification model; known: .*\bf1, weighted_f1\b"):
+        load_settings("titanic", overrides=["train.metric=f2"])
+    for name in ("f1", "weighted_f1"):
+        settings = load_settings("titanic", overrides=[f"train.metric={name}", f"gate.metric={name}"])
+        assert (settings.train.metric, settings.gate.metric) == (name, name)

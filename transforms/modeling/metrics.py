@@ -2,8 +2,8 @@
 
 Regression metrics come from one aggregation of the errors. A binary classifier's ranking
 metrics (ROC-AUC, PR-AUC) and log loss are computed over every row; its threshold metrics
-(accuracy, precision, recall and F1 of the positive class) from the confusion counts of its
-score histogram. Tuning, fairness and the selectors score with Spark's evaluators, named here.
+(accuracy, precision, recall and F1 of the positive class, F1 weighted over both classes) from
+the confusion counts of its score histogram. Tuning, fairness and the selectors score with Spark's evaluators, named here.
 """
 
 from __future__ import annotations
@@ -33,17 +33,28 @@ from transforms.modeling.scores import (
 LOWER_IS_BETTER = frozenset({"mse", "rmse", "mae", "mape", "log_loss"})
 DEFAULT_METRIC = {"regression": "rmse", "classification": "roc_auc"}
 # The metrics Spark's evaluators compute, by our name (as in the metrics tables): the evaluator
-# and Spark's name. Spark's accuracy and F1 read the model's `prediction`, and its F1 is the
-# mean over both classes weighted by their rows (`threshold_metrics`' is the positive class's).
+# and Spark's name. Spark's accuracy and F1 read the model's `prediction`. Our `f1` is the F1 of
+# the positive class everywhere: in tuning (Spark's fMeasureByLabel of label 1), in the test
+# metrics, the gate and the threshold (`threshold_metrics`). Spark's own "f1", the mean over both
+# classes weighted by their rows, is `weighted_f1` (before 2026-11-29, tuning's `f1` was that).
 SPARK_METRICS: dict[str, dict[str, tuple[type[JavaEvaluator], str]]] = {
     "regression": {name: (RegressionEvaluator, name) for name in ("rmse", "mse", "mae", "r2")},
     "classification": {
         "roc_auc": (BinaryClassificationEvaluator, "areaUnderROC"),
         "pr_auc": (BinaryClassificationEvaluator, "areaUnderPR"),
         "accuracy": (MulticlassClassificationEvaluator, "accuracy"),
-        "f1": (MulticlassClassificationEvaluator, "f1"),
+        "f1": (MulticlassClassificationEvaluator, "fMeasureByLabel"),
+        "weighted_f1": (MulticlassClassificationEvaluator, "f1"),
         "log_loss": (MulticlassClassificationEvaluator, "logLoss"),
     },
+}
+# Spark's per-class metrics (fMeasureByLabel, ...) are taken of this class: the positive one.
+POSITIVE_CLASS = 1.0
+# The metrics a model is assessed, gated and thresholded on (`test_metrics`: `regression_metrics`,
+# `binary_metrics`): every name tuning knows, and a few no evaluator computes.
+TEST_METRICS: dict[str, tuple[str, ...]] = {
+    "regression": ("mse", "rmse", "mae", "r2", "mape"),
+    "classification": ("roc_auc", "pr_auc", "log_loss", "accuracy", "precision", "recall", "f1", "weighted_f1"),
 }
 # Log loss clips probabilities to [EPSILON, 1 - EPSILON]: a confident miss costs a lot, not infinity.
 EPSILON = 1e-15
@@ -59,7 +70,8 @@ def build_evaluator(task: str, metric: str, label: str) -> Evaluator:
     if metric not in known:
         raise ValueError(f"cannot tune a {task} model on {metric!r}; known: {', '.join(known)}")
     evaluator, spark_name = known[metric]
-    return evaluator(labelCol=label, metricName=spark_name)
+    by_class = {"metricLabel": POSITIVE_CLASS} if spark_name.endswith("ByLabel") else {}
+    return evaluator(labelCol=label, metricName=spark_name, **by_class)
 
 
 def metric_of_spark_name(task: str, spark_name: str) -> str:
@@ -94,12 +106,21 @@ def regression_metrics(scored: DataFrame, label: str, prediction: str = PREDICTI
 
 
 def threshold_metrics(counts: dict[str, int]) -> dict[str, float]:
-    """Accuracy, and precision, recall and F1 of the positive class, from confusion counts."""
+    """Accuracy, precision, recall and F1 of the positive class, and F1 of both classes weighted
+    by their rows (Spark's "f1"), from confusion counts."""
     tp, fp, fn, tn = counts["tp"], counts["fp"], counts["fn"], counts["tn"]
-    precision = tp / (tp + fp) if tp + fp else 0.0
-    recall = tp / (tp + fn) if tp + fn else 0.0
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return {"accuracy": (tp + tn) / max(tp + fp + fn + tn, 1), "precision": precision, "recall": recall, "f1": f1}
+    precision, recall, f1 = _class_scores(tp, fp, fn)
+    negative_f1 = _class_scores(tn, fn, fp)[2]
+    rows = max(tp + fp + fn + tn, 1)
+    return {"accuracy": (tp + tn) / rows, "precision": precision, "recall": recall, "f1": f1,
+            "weighted_f1": ((tp + fn) * f1 + (tn + fp) * negative_f1) / rows}
+
+
+def _class_scores(hits: int, false_alarms: int, misses: int) -> tuple[float, float, float]:
+    """Precision, recall and F1 of one class, from its hits, false alarms and misses."""
+    precision = hits / (hits + false_alarms) if hits + false_alarms else 0.0
+    recall = hits / (hits + misses) if hits + misses else 0.0
+    return precision, recall, 2 * precision * recall / (precision + recall) if precision + recall else 0.0
 
 
 def exact_metrics(scored: DataFrame, label: str) -> dict[str, float]:

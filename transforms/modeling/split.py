@@ -10,19 +10,32 @@ SPLIT_COLUMN = "split"
 TRAIN, TEST = "train", "test"
 # A fraction of rows is taken as the rows whose key hashes into that share of these buckets.
 HASH_BUCKETS = 10_000
+# What a hash of the key picks rows for. Each purpose salts the hash with its own name, so the
+# test split, the early-stopping rows and the tuning folds are independent samples whatever
+# seeds the settings give them: with one unsalted hash, `split.seed == train.seed + 1` made the
+# early-stopping rows a subset of the test rows, leaving none in training. The test split's salt
+# is empty: its hash is the one earlier releases split by, so no row changes split on upgrade
+# (a champion's training rows never become a challenger's test rows).
+TEST_SPLIT, VALIDATION, FOLDS = "", "validation", "folds"
 
 
 class SplitTableError(ValueError):
     """The split table does not assign every row a split, or assigns something else."""
 
 
-def hashed_sample(key: list[str], seed: int, fraction: float) -> Column:
-    """True for about `fraction` of rows, chosen by a hash of the key and `seed`.
+def key_hash(key: list[str], seed: int, purpose: str) -> Column:
+    """A 64-bit hash of the key columns, `seed` and `purpose` (`TEST_SPLIT`, `VALIDATION`, `FOLDS`)."""
+    salt = [F.lit(purpose)] if purpose else []
+    return F.xxhash64(*[F.col(c) for c in key], F.lit(seed), *salt)
+
+
+def hashed_sample(key: list[str], seed: int, fraction: float, purpose: str) -> Column:
+    """True for about `fraction` of rows, chosen by a hash of the key, `seed` and `purpose`.
 
     Hashing the key (not drawing random numbers) picks the same rows across reruns,
     partitionings and appended data.
     """
-    bucket = F.pmod(F.xxhash64(*[F.col(c) for c in key], F.lit(seed)), F.lit(HASH_BUCKETS))
+    bucket = F.pmod(key_hash(key, seed, purpose), F.lit(HASH_BUCKETS))
     return bucket < int(fraction * HASH_BUCKETS)
 
 
@@ -33,7 +46,7 @@ def assign_split(df: DataFrame, key: list[str], test_fraction: float, seed: int,
     A row stays in the same split across reruns and appended data, so a test row never leaks
     into a later training set.
     """
-    return df.withColumn(column, F.when(hashed_sample(key, seed, test_fraction), TEST).otherwise(TRAIN))
+    return df.withColumn(column, F.when(hashed_sample(key, seed, test_fraction, TEST_SPLIT), TEST).otherwise(TRAIN))
 
 
 def split_from_table(df: DataFrame, splits: DataFrame, on: list[str], split_column: str = SPLIT_COLUMN,

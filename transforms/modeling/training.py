@@ -15,7 +15,7 @@ from pyspark.sql import DataFrame
 
 from transforms.modeling.candidates import FIT_LABEL, VALIDATION_COLUMN, Candidate
 from transforms.modeling.metrics import build_evaluator
-from transforms.modeling.split import hashed_sample
+from transforms.modeling.split import VALIDATION, hashed_sample
 from transforms.modeling.target import transformed_label
 from transforms.modeling.tuning import (
     Preprocessing,
@@ -28,11 +28,6 @@ from transforms.modeling.tuning import (
 from transforms.reporting.numbers import format_number
 
 log = logging.getLogger(__name__)
-
-# Seeds of the two hashes, offset from the configured seed so they differ from each other and
-# from the split's.
-VALIDATION_SEED_OFFSET, FOLD_SEED_OFFSET = 1, 2
-
 
 @dataclass(frozen=True)
 class TrainingPlan:
@@ -55,10 +50,11 @@ def prepared_training_rows(rows: DataFrame, plan: TrainingPlan) -> DataFrame:
     (`VALIDATION_COLUMN`) and the tuning fold (`FOLD_COLUMN`)."""
     if plan.target_transform != "none":
         rows = rows.withColumn(FIT_LABEL, transformed_label(plan.label, plan.target_transform))
-    # Hash of the key, so the same rows stop the boosting on every run.
+    # Hash of the key, so the same rows stop the boosting on every run; salted apart from the
+    # split's and the folds' hashes (see `split.VALIDATION`), so it is not a sample of either.
     rows = rows.withColumn(VALIDATION_COLUMN,
-                           hashed_sample(plan.key, plan.seed + VALIDATION_SEED_OFFSET, plan.validation_fraction))
-    return assign_folds(rows, plan.key, plan.tuning, plan.folds, plan.train_ratio, plan.seed + FOLD_SEED_OFFSET)
+                           hashed_sample(plan.key, plan.seed, plan.validation_fraction, VALIDATION))
+    return assign_folds(rows, plan.key, plan.tuning, plan.folds, plan.train_ratio, plan.seed)
 
 
 def barrier_workers(candidate: Candidate) -> int | None:

@@ -34,7 +34,7 @@ from transforms.modeling.candidates import Candidate
 # Their home is `metrics` and `split`; jobs/train.py, jobs/promote.py and bench/bench_tuning.py
 # still import them from here.
 from transforms.modeling.scores import ScoreBin, merge_histograms, score_histogram
-from transforms.modeling.split import hashed_sample
+from transforms.modeling.split import FOLDS, hashed_sample, key_hash
 
 FOLD_COLUMN = "_fold"
 PipelineStage = Estimator | Transformer
@@ -47,7 +47,7 @@ def with_folds(rows: DataFrame, key: list[str], folds: int, seed: int) -> DataFr
     their partition: the same table written with another layout put other rows in each fold.
     A hash of the key gives every row the same fold whatever the layout.
     """
-    return rows.withColumn(FOLD_COLUMN, F.pmod(F.xxhash64(*[F.col(c) for c in key], F.lit(seed)), F.lit(folds)).cast("int"))
+    return rows.withColumn(FOLD_COLUMN, F.pmod(key_hash(key, seed, FOLDS), F.lit(folds)).cast("int"))
 
 
 def with_holdout(rows: DataFrame, key: list[str], train_ratio: float, seed: int) -> DataFrame:
@@ -55,7 +55,7 @@ def with_holdout(rows: DataFrame, key: list[str], train_ratio: float, seed: int)
 
     Read as one fold (validate on fold 0, train on the others), it is the same loop as k-fold CV.
     """
-    return rows.withColumn(FOLD_COLUMN, hashed_sample(key, seed, train_ratio).cast("int"))
+    return rows.withColumn(FOLD_COLUMN, hashed_sample(key, seed, train_ratio, FOLDS).cast("int"))
 
 
 def assign_folds(rows: DataFrame, key: list[str], method: str, folds: int, train_ratio: float,

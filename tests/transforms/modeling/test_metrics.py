@@ -2,11 +2,12 @@ from __future__ import annotations
 
 import pytest
 from pyspark.ml.evaluation import MulticlassClassificationEvaluator
-from pyspark.ml.functions import array_to_vector
+from pyspark.ml.functions import array_to_vector, vector_to_array
 from pyspark.sql import functions as F
 
 from transforms.modeling.metrics import (
     SPARK_METRICS,
+    TEST_METRICS,
     baseline_metrics,
     baseline_prediction,
     binary_metrics,
@@ -98,3 +99,27 @@ def test_selectors_name_metrics_as_spark_does() -> None:
 def test_unknown_metric_is_one_line_naming_the_known_ones() -> None:
     with pytest.raises(ValueError, match=r"cannot tune a regression model on 'auc'; known: rmse, mse, mae, r2"):
         build_evaluator("regression", "auc", "y")
+
+
+def test_f1_is_the_positive_class_in_tuning_too_and_weighted_f1_is_sparks(scored) -> None:
+    # At 0.5 tp 3, fp 1, fn 1, tn 3: both classes' F1 is 0.75; skew it with a 0.65 threshold
+    # (tp 2, fp 1, fn 2, tn 3): positive F1 4/7, negative F1 2/3, weighted (4·4/7 + 4·2/3) / 8.
+    at_half = binary_metrics(scored, "y")
+    assert at_half["f1"] == pytest.approx(build_evaluator("classification", "f1", "y").evaluate(scored))
+    assert at_half["weighted_f1"] == pytest.approx(
+        MulticlassClassificationEvaluator(labelCol="y", metricName="f1").evaluate(scored))
+    assert build_evaluator("classification", "weighted_f1", "y").getMetricName() == "f1"
+    skewed = binary_metrics(scored, "y", threshold=0.65)
+    assert skewed["f1"] == pytest.approx(4 / 7)
+    assert skewed["weighted_f1"] == pytest.approx((4 * 4 / 7 + 4 * 2 / 3) / 8)
+    positive = vector_to_array(PROBABILITY)[1]
+    skewed_prediction = scored.withColumn("prediction", (positive >= 0.65).cast("double"))
+    assert build_evaluator("classification", "f1", "y").evaluate(skewed_prediction) == pytest.approx(4 / 7)
+
+
+def test_test_metrics_are_what_the_gate_gets_and_hold_every_tuning_metric(spark, scored) -> None:
+    regression = spark.createDataFrame([(1.0, 2.0), (3.0, 3.0)], "y double, prediction double")
+    assert set(regression_metrics(regression, "y")) == set(TEST_METRICS["regression"])
+    assert set(binary_metrics(scored, "y")) == set(TEST_METRICS["classification"])
+    for task, names in SPARK_METRICS.items():
+        assert set(names) <= set(TEST_METRICS[task])

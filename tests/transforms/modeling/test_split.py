@@ -1,9 +1,25 @@
 from __future__ import annotations
 
+import itertools
+from dataclasses import replace
+
+import pytest
 from pyspark.sql import functions as F
 
-from transforms.modeling.split import SPLIT_COLUMN, TEST, TRAIN, assign_split
-from transforms.modeling.tuning import FOLD_COLUMN, with_holdout
+from transforms.modeling.candidates import VALIDATION_COLUMN
+from transforms.modeling.split import (
+    FOLDS,
+    HASH_BUCKETS,
+    SPLIT_COLUMN,
+    TEST,
+    TEST_SPLIT,
+    TRAIN,
+    VALIDATION,
+    assign_split,
+    hashed_sample,
+)
+from transforms.modeling.training import TrainingPlan, prepared_training_rows
+from transforms.modeling.tuning import FOLD_COLUMN
 
 
 def test_split_is_deterministic_and_close_to_fraction(spark) -> None:
@@ -29,11 +45,39 @@ def test_seed_changes_the_split(spark) -> None:
     assert a.exceptAll(b).count() > 300
 
 
-def test_holdout_and_split_take_the_same_hashed_rows(spark) -> None:
-    # Both draw "a fraction of rows by key hash" from hashed_sample: same key, seed and fraction,
-    # same rows.
+def _share(frame, condition) -> float:
+    return frame.agg(F.avg(condition.cast("double"))).first()[0]
+
+
+@pytest.mark.parametrize("split_seed_offset", [-2, -1, 0, 1, 2])
+def test_validation_rows_and_folds_are_independent_of_the_test_split(spark, split_seed_offset) -> None:
+    # Unsalted, split.seed == train.seed + 1 made every early-stopping row a test row (none left
+    # in training: xgboost's early stopping failed), and + 2 put the folds on the split's hash.
+    df = spark.range(4000).withColumnRenamed("id", "key")
+    split = assign_split(df, ["key"], 0.2, seed=5 + split_seed_offset)
+    train = split.where(F.col(SPLIT_COLUMN) == TRAIN)
+    plan = TrainingPlan(key=["key"], task="regression", label="y", metric="rmse", tuning="train_validation_split",
+                        train_ratio=0.2, validation_fraction=0.1, seed=5)
+    prepared = prepared_training_rows(train, plan).cache()
+    assert 0.08 < _share(prepared, F.col(VALIDATION_COLUMN)) < 0.12
+    assert 0.18 < _share(prepared, F.col(FOLD_COLUMN) == 1) < 0.22
+    folds = prepared_training_rows(train, replace(plan, tuning="cross_validation", folds=3))
+    assert 0.3 < _share(folds, F.col(FOLD_COLUMN) == 0) < 0.37
+
+
+def test_each_purpose_hashes_its_own_sample(spark) -> None:
+    df = spark.range(2000).withColumnRenamed("id", "key")
+    picked = {purpose: {r.key for r in df.where(hashed_sample(["key"], 5, 0.3, purpose)).collect()}
+              for purpose in (TEST_SPLIT, VALIDATION, FOLDS)}
+    for one, other in itertools.combinations(picked.values(), 2):
+        # Independent samples of 30% share about 9% of the rows, not 30%.
+        assert 0.06 * 2000 < len(one & other) < 0.12 * 2000
+
+
+def test_the_test_split_keeps_the_hash_earlier_releases_split_by(spark) -> None:
+    # So no row changes split on upgrade: the unsalted hash of key and seed.
     df = spark.range(500).withColumnRenamed("id", "key")
+    earlier = F.pmod(F.xxhash64(F.col("key"), F.lit(5)), F.lit(HASH_BUCKETS)) < int(0.3 * HASH_BUCKETS)
     test = assign_split(df, ["key"], 0.3, seed=5).where(F.col(SPLIT_COLUMN) == TEST).select("key")
-    held = with_holdout(df, ["key"], 0.3, seed=5).where(F.col(FOLD_COLUMN) == 1).select("key")
-    assert sorted(test.collect()) == sorted(held.collect())
+    assert sorted(test.collect()) == sorted(df.where(earlier).collect())
     assert 100 < test.count() < 200
