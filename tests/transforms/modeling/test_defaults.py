@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from pyspark.ml.linalg import Vectors
 
 from transforms.features.pipeline import Step, build_feature_pipeline
 from transforms.modeling.candidates import build_candidate
@@ -130,7 +131,23 @@ def test_candidates_are_small_grids_that_build(spark, task: str, linear: str, bo
                                 early_stopping_rounds=20 if candidate.get("early_stopping") else None)
         assert 2 <= len(built.param_maps) <= 6
     assert "num_workers" not in candidates[1]["params"]  # training gives it the session's task slots
-    assert describe_candidates(candidates) == f"{linear} (6 grid points), {boosted} (4 grid points)"
+    # Spark's Huber loss takes no L1 penalty: the regression grid has no elasticNetParam.
+    points = 6 if task == "classification" else 3
+    assert describe_candidates(candidates) == f"{linear} ({points} grid points), {boosted} (4 grid points)"
+
+
+def test_the_linear_regression_candidate_is_not_pulled_by_one_far_off_label(spark) -> None:
+    # y = 2x + 1 on ten rows and one row far off it: a squared loss tilts the slope below 0
+    # (-3.6 unpenalised), the Huber loss keeps it near 2 (less the L2 shrinkage, 1.6 at regParam 0.1).
+    rows = [(Vectors.dense([float(x)]), 2.0 * x + 1) for x in range(1, 11)] + [(Vectors.dense([11.0]), -100.0)]
+    frame = spark.createDataFrame(rows, ["features", "label"])
+    [linear] = [c for c in default_candidates("regression") if c["algorithm"] == "linear_regression"]
+    built = build_candidate(linear["name"], linear["algorithm"], "regression", linear["params"], linear["grid"],
+                            "features", "label")
+    for param_map in built.param_maps:
+        fitted = built.estimator.fit(frame, param_map)
+        assert fitted.coefficients[0] == pytest.approx(2.0, abs=0.5), param_map
+    assert linear["params"]["loss"] == "huber"
 
 
 def test_describe_steps_names_each_stage_and_its_column_count() -> None:
