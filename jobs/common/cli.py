@@ -13,9 +13,11 @@ from pyspark.sql import SparkSession
 
 from jobs.common.config import ConfigError, Settings, load_settings
 from jobs.common.errors import CONFIG_ERROR, DATA_ERROR, UserError
+from jobs.common.progress import Stage
 from jobs.common.session import get_spark, is_connect
 from jobs.common.tables import TableStore
 from jobs.common.views import register_views
+from transforms.modeling.defaults import DefaultsError
 from transforms.modeling.labels import LabelError
 from transforms.modeling.split import SplitTableError
 
@@ -30,7 +32,7 @@ QUIET_LOGGERS = ("py4j", "urllib3", "mlflow", "matplotlib", "xgboost", "XGBoost-
 # these copies only show with -v.
 QUERY_CONTEXT_LOGGERS = ("SQLQueryContextLogger", "DataFrameQueryContextLogger")
 # Foreseeable failures raised by the library (no I/O, so it cannot know UserError), exit DATA_ERROR.
-DATA_ERRORS = (UserError, LabelError, SplitTableError)
+DATA_ERRORS = (UserError, LabelError, SplitTableError, DefaultsError)
 
 
 @dataclass(frozen=True)
@@ -102,8 +104,10 @@ def run_job(
     body: Callable[[JobContext, argparse.Namespace], object],
     argv: list[str] | None = None,
     add_arguments: Callable[[argparse.ArgumentParser], None] | None = None,
+    stage: Stage | None = None,
 ) -> object:
-    """Parse `argv`, open the context and run `body`.
+    """Parse `argv`, open the context and run `body`; a lifecycle `stage` prints its progress
+    line (name, rows, seconds) when the body ends, as run_all prints it for each stage.
 
     Configuration errors exit 2 (CONFIG_ERROR), foreseeable data and state errors 3
     (DATA_ERROR), each with one line on stderr; any other exception is a bug and propagates
@@ -115,7 +119,8 @@ def run_job(
     args = parser.parse_args(argv)
     configure_logging(args.verbose)
     try:
-        return body(open_context(args), args)
+        context = open_context(args)
+        return body(context, args) if stage is None else stage.run(lambda: body(context, args))
     except ConfigError as error:
         _fail(error, CONFIG_ERROR, args)
     except DATA_ERRORS as error:

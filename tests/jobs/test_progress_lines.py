@@ -1,0 +1,68 @@
+"""Every lifecycle job prints the progress line run_all prints for it (name, rows, seconds), alone
+too; a foreseeable error instead is one line and a non-zero exit code."""
+
+from __future__ import annotations
+
+import argparse
+import re
+from types import SimpleNamespace
+
+import pytest
+
+from jobs import features, generate, ingest, monitor, profile_table, promote, score, select_features, train
+from jobs.common import cli
+from jobs.common.errors import DATA_ERROR
+from jobs.common.progress import Stage, summed
+from transforms.modeling.defaults import DefaultsError
+
+JOBS = (generate, ingest, profile_table, features, select_features, train, promote, score, monitor)
+
+
+@pytest.mark.parametrize("job", JOBS, ids=lambda job: job.__name__)
+def test_each_lifecycle_job_runs_as_its_stage(job, monkeypatch) -> None:
+    given = {}
+
+    def run_job(description, body, argv=None, add_arguments=None, stage=None):
+        given.update(body=body, stage=stage)
+        return {"stale": [], "breaches": 0, "batches": []}
+
+    monkeypatch.setattr(job, "run_job", run_job)
+    job.main([])
+    assert given["stage"] is job.STAGE
+    assert isinstance(job.STAGE, Stage)
+
+
+def test_the_stages_count_the_rows_of_their_results() -> None:
+    by_source = {"a": {"rows": 3, "rows_read": 5}, "b": {"rows": 4, "rows_read": 6}}
+    assert generate.STAGE.rows(by_source) == 7
+    assert ingest.STAGE.rows(by_source) == 11
+    assert profile_table.STAGE.rows(SimpleNamespace(rows=1460)) == 1460
+    assert features.STAGE.rows({"train": 1000, "test": 460}) == 1460
+    assert train.STAGE.rows({"train_rows": 1047}) == 1047
+    assert score.STAGE.rows({"rows_scored": 12}) == 12
+    assert promote.STAGE.rows({"promoted": True}) is None
+    assert summed("rows")({}) == 0
+
+
+@pytest.fixture
+def no_session(monkeypatch):
+    """run_job without Spark: the context is a stand-in, the body is the test's."""
+    monkeypatch.setattr(cli, "open_context", lambda args: SimpleNamespace(args=args))
+    monkeypatch.setattr(cli, "configure_logging", lambda verbose: None)
+
+
+def test_a_job_prints_its_stage_line_when_its_body_ends(no_session, capsys) -> None:
+    stage = Stage("train", lambda result: result["train_rows"])
+    result = cli.run_job("a job", lambda context, args: {"train_rows": 1047}, [], stage=stage)
+    assert result == {"train_rows": 1047}
+    assert re.fullmatch(r"train: 1,047 rows in \d+\.\d s\n", capsys.readouterr().err)
+
+
+def test_defaults_that_find_nothing_to_learn_from_are_one_line(no_session, capsys) -> None:
+    def body(context: object, args: argparse.Namespace) -> None:
+        raise DefaultsError("no column to learn from: country: one value in every row")
+
+    with pytest.raises(SystemExit) as exit_:
+        cli.run_job("a job", body, [], stage=Stage("train"))
+    assert exit_.value.code == DATA_ERROR
+    assert capsys.readouterr().err == "error: no column to learn from: country: one value in every row\n"
