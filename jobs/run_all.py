@@ -21,15 +21,15 @@ def run_all(context: JobContext, args: argparse.Namespace) -> dict[str, Any]:
     """Each job's body, with the progress line each job prints when run alone."""
     results: dict[str, Any] = {}
     if not args.skip_generate:
-        results["generate"] = generate.STAGE.run(lambda: generate.generate(context))
-    results["ingest"] = ingest.STAGE.run(lambda: ingest.ingest(context))
-    results["profile"] = profile_table.STAGE.run(lambda: profile_table.profile(context, _profile_defaults()))
-    results["features"] = features.STAGE.run(lambda: features.build_features(context))
+        results["generate"] = generate.STAGE.run(generate.generate, context)
+    results["ingest"] = ingest.STAGE.run(ingest.ingest, context)
+    results["profile"] = profile_table.STAGE.run(profile_table.profile, context, _profile_defaults())
+    results["features"] = features.STAGE.run(features.build_features, context)
     if context.settings.selection is not None:
-        results["select"] = select_features.STAGE.run(lambda: select_features.select_features(context))
-    results["train"] = train.STAGE.run(lambda: train.train(context))
-    results["promote"] = promote.STAGE.run(lambda: promote.promote(context))
-    results["score"] = score.STAGE.run(lambda: score.score(context))
+        results["select"] = select_features.STAGE.run(select_features.select_features, context)
+    results["train"] = train.STAGE.run(train.train, context)
+    results["promote"] = promote.STAGE.run(promote.promote, context)
+    results["score"] = score.STAGE.run(score.score, context)
     _report(context, results)
     return results
 

@@ -6,7 +6,8 @@ import argparse
 import logging
 import sys
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from pyspark.sql import SparkSession
@@ -93,7 +94,7 @@ def open_context(args: argparse.Namespace) -> JobContext:
 
 def _fail(error: Exception, code: int, args: argparse.Namespace) -> None:
     """One line (the message) and exit `code`; the traceback first under --debug / -v."""
-    if args.debug or args.verbose:
+    if getattr(args, "debug", False) or getattr(args, "verbose", False):
         traceback.print_exception(error)
     print(f"error: {error}", file=sys.stderr)
     raise SystemExit(code) from None
@@ -118,9 +119,17 @@ def run_job(
         add_arguments(parser)
     args = parser.parse_args(argv)
     configure_logging(args.verbose)
-    try:
+    with foreseeable_errors(args):
         context = open_context(args)
-        return body(context, args) if stage is None else stage.run(lambda: body(context, args))
+        return body(context, args) if stage is None else stage.run(body, context, args)
+
+
+@contextmanager
+def foreseeable_errors(args: argparse.Namespace) -> Iterator[None]:
+    """A configuration error inside the block exits 2 (CONFIG_ERROR), a foreseeable data or state
+    error 3 (DATA_ERROR), each as one line on stderr (the traceback too under --debug / -v)."""
+    try:
+        yield
     except ConfigError as error:
         _fail(error, CONFIG_ERROR, args)
     except DATA_ERRORS as error:

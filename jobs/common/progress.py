@@ -44,10 +44,10 @@ class Stage:
     name: str
     rows: Callable[[Any], int | None] = lambda _: None
 
-    def run(self, work: Callable[[], T], out: TextIO | None = None) -> T:
-        """Run `work` and print the stage's progress line when it ends."""
-        with step(self.name, out=out) as current:
-            result = work()
+    def run(self, work: Callable[..., T], *args: Any) -> T:
+        """Run `work(*args)` and print the stage's progress line to stderr when it ends."""
+        with step(self.name) as current:
+            result = work(*args)
             current.rows = self.rows(result)
         return result
 

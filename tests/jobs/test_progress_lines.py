@@ -4,15 +4,28 @@ too; a foreseeable error instead is one line and a non-zero exit code."""
 from __future__ import annotations
 
 import argparse
+import logging
 import re
 from types import SimpleNamespace
 
 import pytest
 
-from jobs import features, generate, ingest, monitor, profile_table, promote, score, select_features, train
+from jobs import (
+    features,
+    generate,
+    ingest,
+    monitor,
+    profile_table,
+    promote,
+    reference_results,
+    score,
+    select_features,
+    train,
+)
 from jobs.common import cli
 from jobs.common.errors import DATA_ERROR
 from jobs.common.progress import Stage, summed
+from jobs.common.tables import MissingTableError
 from transforms.modeling.defaults import DefaultsError
 
 JOBS = (generate, ingest, profile_table, features, select_features, train, promote, score, monitor)
@@ -66,3 +79,24 @@ def test_defaults_that_find_nothing_to_learn_from_are_one_line(no_session, capsy
         cli.run_job("a job", body, [], stage=Stage("train"))
     assert exit_.value.code == DATA_ERROR
     assert capsys.readouterr().err == "error: no column to learn from: country: one value in every row\n"
+
+
+def test_the_reference_run_logs_and_fails_as_every_job(monkeypatch, capsys) -> None:
+    levels = []
+
+    def no_basic_config(**kwargs) -> None:
+        raise AssertionError("the root logger at INFO lets py4j and every library through")
+
+    def missing_data(root: str, use_cases: list[str]) -> None:
+        raise MissingTableError("table house_prices.sales_silver does not exist; run the job that writes it first")
+
+    monkeypatch.setattr(logging, "basicConfig", no_basic_config)
+    monkeypatch.setattr(reference_results, "configure_logging", levels.append)
+    monkeypatch.setattr(reference_results, "run_reference", missing_data)
+    for argv, verbose in (([], False), (["-v"], True)):
+        with pytest.raises(SystemExit) as exit_:
+            reference_results.main(["--root", "/nowhere", *argv])
+        assert exit_.value.code == DATA_ERROR
+        assert capsys.readouterr().err.splitlines()[-1] == (
+            "error: table house_prices.sales_silver does not exist; run the job that writes it first")
+        assert levels.pop() is verbose
