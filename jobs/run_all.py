@@ -44,6 +44,23 @@ def _number(value: float | None) -> str:
     return format_number(value, missing="-")
 
 
+def candidate_lines(trained: dict[str, Any], metric: str) -> list[str]:
+    """The summary's candidates section: each candidate's figures (the chosen one starred), the
+    defaults training chose where the use case left steps or candidates out, the selection."""
+    lines = ["== Candidates (CV on the training split, then the test split) ==",
+             f"  {'candidate':<22} {'CV ' + metric + ' mean ± std':>26} {'test ' + metric:>14}   chosen parameters"]
+    for row in trained["candidates"]:
+        star = "*" if row["candidate"] == trained["candidate"] else " "
+        cv = f"{_number(row['cv_mean'])} ± {_number(row['cv_std'])}"
+        lines.append(f" {star}{row['candidate']:<22} {cv:>26} {_number(row['test'].get(metric)):>14}   {row['params']}")
+    lines += [f"  {line}" for line in trained["defaults"]]
+    selection = trained["selection"]
+    if selection:
+        lines.append(f"  selection inside the model kept {selection['features_kept']} of {selection['features_in']} "
+                     f"features; dropped: {', '.join(selection['dropped']) or 'none'}")
+    return lines
+
+
 def _report(context: JobContext, results: dict[str, Any]) -> None:
     settings = context.settings
     predictions = context.tables.qualified(settings.score.output_table)
@@ -57,17 +74,7 @@ def _report(context: JobContext, results: dict[str, Any]) -> None:
         print(f"  {source}: {_number(counts['rows_read'])} / {_number(counts['rows_silver'])} / "
               f"{_number(counts['rows_quarantined'])} / {_number(counts['duplicates_merged'])}")
     trained, gate = results["train"], results["promote"]
-    metric = configured_metric(settings)
-    print("\n== Candidates (CV on the training split, then the test split) ==")
-    print(f"  {'candidate':<22} {'CV ' + metric + ' mean ± std':>26} {'test ' + metric:>14}   chosen parameters")
-    for row in trained["candidates"]:
-        star = "*" if row["candidate"] == trained["candidate"] else " "
-        cv = f"{_number(row['cv_mean'])} ± {_number(row['cv_std'])}"
-        print(f" {star}{row['candidate']:<22} {cv:>26} {_number(row['test'].get(metric)):>14}   {row['params']}")
-    selection = trained["selection"]
-    if selection:
-        print(f"  selection inside the model kept {selection['features_kept']} of {selection['features_in']} "
-              f"features; dropped: {', '.join(selection['dropped']) or 'none'}")
+    print("\n".join(["", *candidate_lines(trained, configured_metric(settings))]))
     aliases = version_aliases(trained["model_name"], trained["version"])
     print(f"\n== Model {trained['model_name']} v{trained['version']} @{', @'.join(sorted(aliases))} "
           f"(run {trained['run_id']}) ==")

@@ -18,6 +18,7 @@ from jobs import (
     profile_table,
     promote,
     reference_results,
+    run_all,
     score,
     select_features,
     train,
@@ -100,3 +101,23 @@ def test_the_reference_run_logs_and_fails_as_every_job(monkeypatch, capsys) -> N
         assert capsys.readouterr().err.splitlines()[-1] == (
             "error: table house_prices.sales_silver does not exist; run the job that writes it first")
         assert levels.pop() is verbose
+
+
+def test_the_run_all_summary_names_the_defaults_training_chose() -> None:
+    trained = {
+        "candidate": "xgboost",
+        "candidates": [
+            {"candidate": "logistic_regression", "cv_mean": 0.837, "cv_std": 0.0122, "test": {"roc_auc": 0.85},
+             "params": {"regParam": 0.001}},
+            {"candidate": "xgboost", "cv_mean": 0.8542, "cv_std": 0.0146, "test": {"roc_auc": 0.8978},
+             "params": {"max_depth": 5}},
+        ],
+        "defaults": ["default pipeline: impute_median(age), one_hot(sex), assemble",
+                     "default candidates: logistic_regression, xgboost"],
+        "selection": {},
+    }
+    lines = run_all.candidate_lines(trained, "roc_auc")
+    assert lines[2].startswith("  logistic_regression") and lines[3].startswith(" *xgboost")
+    assert lines[4:] == ["  default pipeline: impute_median(age), one_hot(sex), assemble",
+                         "  default candidates: logistic_regression, xgboost"]
+    assert run_all.candidate_lines({**trained, "defaults": []}, "roc_auc")[4:] == []
