@@ -24,7 +24,7 @@ from jobs import (
     train,
 )
 from jobs.common import cli
-from jobs.common.errors import DATA_ERROR
+from jobs.common.errors import CONFIG_ERROR, DATA_ERROR
 from jobs.common.progress import Stage, summed
 from jobs.common.tables import MissingTableError
 from transforms.modeling.defaults import DefaultsError
@@ -121,3 +121,12 @@ def test_the_run_all_summary_names_the_defaults_training_chose() -> None:
     assert lines[4:] == ["  default pipeline: impute_median(age), one_hot(sex), assemble",
                          "  default candidates: logistic_regression, xgboost"]
     assert run_all.candidate_lines({**trained, "defaults": []}, "roc_auc")[4:] == []
+
+
+def test_generating_for_a_use_case_without_a_generator_is_a_config_error(no_session, capsys) -> None:
+    settings = SimpleNamespace(generator=None, use_case=SimpleNamespace(name="titanic"))
+    with pytest.raises(SystemExit) as exit_:
+        cli.run_job("generate", lambda context, args: generate.generate(SimpleNamespace(settings=settings)), [])
+    assert exit_.value.code == CONFIG_ERROR
+    assert capsys.readouterr().err == ("error: use case 'titanic' has no generator section: generate writes demo "
+                                       "data only; put your files under lakehouse.landing instead\n")
