@@ -15,10 +15,14 @@ from pyspark.ml import PipelineModel
 from jobs.common.cli import JobContext, run_job
 from jobs.common.model_inputs import labelled_rows, split_part
 from jobs.common.model_setup import check_features, feature_pipeline, with_defaults
+from jobs.common.progress import Stage
 from transforms.features.pipeline import FEATURES_COLUMN
 from transforms.modeling.split import SPLIT_COLUMN, TRAIN
 
 log = logging.getLogger(__name__)
+
+# The progress line of the job, alone or in run_all: name, rows, seconds.
+STAGE = Stage("features", lambda counts: sum(counts.values()))
 
 
 def build_features(context: JobContext, args: argparse.Namespace | None = None) -> dict[str, int]:
@@ -42,7 +46,7 @@ def build_features(context: JobContext, args: argparse.Namespace | None = None) 
 
 
 def main(argv: list[str] | None = None) -> None:
-    run_job(__doc__, build_features, argv)
+    run_job(__doc__, build_features, argv, stage=STAGE)
 
 
 if __name__ == "__main__":

@@ -19,7 +19,10 @@ import argparse
 
 from jobs.common.cli import JobContext, run_job
 from jobs.common.ingestion import ingest_source
+from jobs.common.progress import Stage, summed
 
+# The progress line of the job, alone or in run_all: name, rows, seconds.
+STAGE = Stage("ingest", summed("rows_read"))
 
 def ingest(context: JobContext, args: argparse.Namespace | None = None) -> dict[str, dict[str, int]]:
     names = getattr(args, "source", None) or [s.name for s in context.settings.sources]
@@ -31,7 +34,7 @@ def _arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    run_job(__doc__, ingest, argv, _arguments)
+    run_job(__doc__, ingest, argv, _arguments, stage=STAGE)
 
 
 if __name__ == "__main__":

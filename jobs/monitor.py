@@ -20,7 +20,9 @@ from typing import Any
 
 from jobs.common.cli import JobContext, run_job
 from jobs.common.config import ConfigError
+from jobs.common.errors import UserError
 from jobs.common.monitoring import audited_batches, batch_metric, feature_drift, prediction_drift
+from jobs.common.progress import Stage
 from jobs.common.source_contracts import freshness_checked, stale_sources
 from transforms.monitoring.results import (
     MONITORING_SCHEMA,
@@ -33,6 +35,9 @@ from transforms.scoring.table import batch_condition
 
 log = logging.getLogger(__name__)
 
+# The progress line of the job, alone or in run_all: name, rows, seconds.
+STAGE = Stage("monitor")
+
 
 def monitor(context: JobContext, args: argparse.Namespace | None = None) -> dict[str, Any]:
     settings, tables = context.settings, context.tables
@@ -44,10 +49,12 @@ def monitor(context: JobContext, args: argparse.Namespace | None = None) -> dict
         raise ConfigError("the monitoring job needs a `monitoring:` section in the use case's config "
                           "(or a source whose contract sets max_staleness)")
     audit_table = settings.score.audit_table
-    batches = audited_batches(tables, audit_table, getattr(args, "batch_id", None),
-                              bool(getattr(args, "all_batches", False)))
+    batch_id = getattr(args, "batch_id", None)
+    batches = audited_batches(tables, audit_table, batch_id, bool(getattr(args, "all_batches", False))) \
+        if tables.exists(audit_table) else []
     if not batches:
-        raise LookupError(f"no scoring batch to monitor in {tables.qualified(audit_table)}")
+        wanted = f"scoring batch {batch_id}" if batch_id else "scoring batch"
+        raise UserError(f"no {wanted} to monitor in {tables.qualified(audit_table)}; run lakehouse-score first")
 
     reference = tables.read(config.reference_table)
     if config.reference_filter:
@@ -79,7 +86,7 @@ def _arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    result = run_job(__doc__, monitor, argv, _arguments)
+    result = run_job(__doc__, monitor, argv, _arguments, stage=STAGE)
     for line in result["stale"]:
         print(f"monitoring: {line}", file=sys.stderr)
     if result["breaches"]:

@@ -13,6 +13,7 @@ import mlflow
 
 from jobs.common.cli import JobContext, run_job
 from jobs.common.config import Settings
+from jobs.common.progress import Stage
 from jobs.common.report_files import REPORTS_FOLDER, write_report
 from jobs.common.source_contracts import source_contract
 from jobs.common.tracking import configure_mlflow
@@ -21,6 +22,9 @@ from transforms.profiling.governance import column_roles
 from transforms.profiling.html import render_report
 
 log = logging.getLogger(__name__)
+
+# The progress line of the job, alone or in run_all: name, rows, seconds.
+STAGE = Stage("profile", lambda result: result.rows)
 
 STATS_TABLE = "column_profile"
 
@@ -83,7 +87,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    run_job(__doc__, profile, argv, add_arguments)
+    run_job(__doc__, profile, argv, add_arguments, stage=STAGE)
 
 
 if __name__ == "__main__":

@@ -22,12 +22,16 @@ from jobs.common.cli import JobContext, run_job
 from jobs.common.lineage import frozen_test_rows
 from jobs.common.model_loading import load_spark_model, registered_version
 from jobs.common.model_setup import configured_metric
+from jobs.common.progress import Stage
 from jobs.common.registry import set_alias, tag_version, version_by_alias
 from jobs.common.tracking import THRESHOLD_TAG, configure_mlflow, registered_model_name
 from transforms.modeling.gate import Bound, decide
 from transforms.modeling.statistics import test_metrics
 
 log = logging.getLogger(__name__)
+
+# The progress line of the job, alone or in run_all: name, rows, seconds.
+STAGE = Stage("promote")
 
 
 def _metrics_on_test_rows(context: JobContext, version: ModelVersion, rows: DataFrame) -> dict[str, float]:
@@ -77,7 +81,7 @@ def promote(context: JobContext, args: argparse.Namespace | None = None) -> dict
 
 
 def main(argv: list[str] | None = None) -> None:
-    run_job(__doc__, promote, argv)
+    run_job(__doc__, promote, argv, stage=STAGE)
 
 
 if __name__ == "__main__":

@@ -14,11 +14,8 @@ import tempfile
 from dataclasses import dataclass
 from typing import Any
 
-from jobs.common.cli import job_parser, open_context
-from jobs.features import build_features
-from jobs.ingest import ingest
-from jobs.promote import promote
-from jobs.train import train
+from jobs import features, ingest, promote, train
+from jobs.common.cli import configure_logging, foreseeable_errors, job_parser, open_context
 
 
 @dataclass(frozen=True)
@@ -56,7 +53,8 @@ def markdown_table(results: dict[str, dict[str, Any]]) -> str:
 
 
 def run_reference(root: str, use_cases: list[str], extra: list[str] = ()) -> dict[str, dict[str, Any]]:
-    """Ingest, features, train and gate for each use case in its own lakehouse under `root`."""
+    """Ingest, features, train and gate for each use case in its own lakehouse under `root`; each
+    stage prints the progress line it prints as a job."""
     results = {}
     for use_case in use_cases:
         overrides = [f"lakehouse.root={root}/{use_case}/lakehouse",
@@ -64,24 +62,27 @@ def run_reference(root: str, use_cases: list[str], extra: list[str] = ()) -> dic
                      f"mlflow.artifact_location={root}/{use_case}/mlartifacts", *extra]
         args = job_parser(__doc__).parse_args(["--use-case", use_case, *[a for o in overrides for a in ("--set", o)]])
         context = open_context(args)
-        ingest(context)
-        build_features(context)
-        trained = train(context)
-        trained["gate"] = promote(context)
+        ingest.STAGE.run(ingest.ingest, context)
+        features.STAGE.run(features.build_features, context)
+        trained = train.STAGE.run(train.train, context)
+        trained["gate"] = promote.STAGE.run(promote.promote, context)
         results[use_case] = trained
     return results
 
 
 def main(argv: list[str] | None = None) -> None:
-    import logging
-
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--root", default=None, help="folder for the lakehouses and MLflow stores (default: a temp dir)")
     parser.add_argument("--use-case", action="append", dest="use_cases", help="default: house_prices and titanic")
+    parser.add_argument("-v", "--verbose", action="store_true",
+                        help="more log output (DEBUG for the project, INFO for Spark) and tracebacks")
+    parser.add_argument("--debug", action="store_true", help="print the traceback of an error too")
     args = parser.parse_args(argv)
+    # The same logging, and the same one-line errors, as every job.
+    configure_logging(args.verbose)
     root = args.root or tempfile.mkdtemp(prefix="reference-")
-    results = run_reference(root, args.use_cases or ["house_prices", "titanic"])
+    with foreseeable_errors(args):
+        results = run_reference(root, args.use_cases or ["house_prices", "titanic"])
     print(markdown_table(results))
     for use_case, trained in results.items():
         print(f"{use_case}: report {trained['report']}; gate: {'; '.join(trained['gate']['reasons'])}")

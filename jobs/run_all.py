@@ -8,61 +8,57 @@ alias it holds after the gate, and by querying the predictions table with SQL.
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
 from typing import Any
 
+from jobs import features, generate, ingest, profile_table, promote, score, select_features, train
 from jobs.common.cli import JobContext, run_job
 from jobs.common.model_setup import configured_metric
-from jobs.common.progress import step
 from jobs.common.registry import version_aliases
-from jobs.features import build_features
-from jobs.generate import generate
-from jobs.ingest import ingest
-from jobs.profile_table import add_arguments as profile_arguments
-from jobs.profile_table import profile
-from jobs.promote import promote
-from jobs.score import score
-from jobs.select_features import select_features
-from jobs.train import train
 from transforms.reporting.numbers import format_number
 
 
-def _stage(name: str, run: Callable[[], Any], rows: Callable[[Any], int | None] = lambda _: None) -> Any:
-    """Run one stage and print its progress line: name, rows, seconds."""
-    with step(name) as current:
-        result = run()
-        current.rows = rows(result)
-    return result
-
-
-def _summed(key: str) -> Callable[[dict[str, dict[str, int]]], int]:
-    return lambda by_source: sum(counts[key] for counts in by_source.values())
-
-
 def run_all(context: JobContext, args: argparse.Namespace) -> dict[str, Any]:
+    """Each job's body, with the progress line each job prints when run alone."""
     results: dict[str, Any] = {}
     if not args.skip_generate:
-        results["generate"] = _stage("generate", lambda: generate(context), _summed("rows"))
-    results["ingest"] = _stage("ingest", lambda: ingest(context), _summed("rows_read"))
-    results["profile"] = _stage("profile", lambda: profile(context, _profile_defaults()), lambda p: p.rows)
-    results["features"] = _stage("features", lambda: build_features(context), lambda c: sum(c.values()))
+        results["generate"] = generate.STAGE.run(generate.generate, context)
+    results["ingest"] = ingest.STAGE.run(ingest.ingest, context)
+    results["profile"] = profile_table.STAGE.run(profile_table.profile, context, _profile_defaults())
+    results["features"] = features.STAGE.run(features.build_features, context)
     if context.settings.selection is not None:
-        results["select"] = _stage("select", lambda: select_features(context))
-    results["train"] = _stage("train", lambda: train(context))
-    results["promote"] = _stage("promote", lambda: promote(context))
-    results["score"] = _stage("score", lambda: score(context), lambda s: s["rows_scored"])
+        results["select"] = select_features.STAGE.run(select_features.select_features, context)
+    results["train"] = train.STAGE.run(train.train, context)
+    results["promote"] = promote.STAGE.run(promote.promote, context)
+    results["score"] = score.STAGE.run(score.score, context)
     _report(context, results)
     return results
 
 
 def _profile_defaults() -> argparse.Namespace:
     parser = argparse.ArgumentParser()
-    profile_arguments(parser)
+    profile_table.add_arguments(parser)
     return parser.parse_args([])
 
 
 def _number(value: float | None) -> str:
     return format_number(value, missing="-")
+
+
+def candidate_lines(trained: dict[str, Any], metric: str) -> list[str]:
+    """The summary's candidates section: each candidate's figures (the chosen one starred), the
+    defaults training chose where the use case left steps or candidates out, the selection."""
+    lines = ["== Candidates (CV on the training split, then the test split) ==",
+             f"  {'candidate':<22} {'CV ' + metric + ' mean ± std':>26} {'test ' + metric:>14}   chosen parameters"]
+    for row in trained["candidates"]:
+        star = "*" if row["candidate"] == trained["candidate"] else " "
+        cv = f"{_number(row['cv_mean'])} ± {_number(row['cv_std'])}"
+        lines.append(f" {star}{row['candidate']:<22} {cv:>26} {_number(row['test'].get(metric)):>14}   {row['params']}")
+    lines += [f"  {line}" for line in trained["defaults"]]
+    selection = trained["selection"]
+    if selection:
+        lines.append(f"  selection inside the model kept {selection['features_kept']} of {selection['features_in']} "
+                     f"features; dropped: {', '.join(selection['dropped']) or 'none'}")
+    return lines
 
 
 def _report(context: JobContext, results: dict[str, Any]) -> None:
@@ -78,17 +74,7 @@ def _report(context: JobContext, results: dict[str, Any]) -> None:
         print(f"  {source}: {_number(counts['rows_read'])} / {_number(counts['rows_silver'])} / "
               f"{_number(counts['rows_quarantined'])} / {_number(counts['duplicates_merged'])}")
     trained, gate = results["train"], results["promote"]
-    metric = configured_metric(settings)
-    print("\n== Candidates (CV on the training split, then the test split) ==")
-    print(f"  {'candidate':<22} {'CV ' + metric + ' mean ± std':>26} {'test ' + metric:>14}   chosen parameters")
-    for row in trained["candidates"]:
-        star = "*" if row["candidate"] == trained["candidate"] else " "
-        cv = f"{_number(row['cv_mean'])} ± {_number(row['cv_std'])}"
-        print(f" {star}{row['candidate']:<22} {cv:>26} {_number(row['test'].get(metric)):>14}   {row['params']}")
-    selection = trained["selection"]
-    if selection:
-        print(f"  selection inside the model kept {selection['features_kept']} of {selection['features_in']} "
-              f"features; dropped: {', '.join(selection['dropped']) or 'none'}")
+    print("\n".join(["", *candidate_lines(trained, configured_metric(settings))]))
     aliases = version_aliases(trained["model_name"], trained["version"])
     print(f"\n== Model {trained['model_name']} v{trained['version']} @{', @'.join(sorted(aliases))} "
           f"(run {trained['run_id']}) ==")

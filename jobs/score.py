@@ -28,8 +28,11 @@ import argparse
 from typing import Any
 
 from jobs.common.cli import JobContext, run_job
+from jobs.common.progress import Stage
 from jobs.common.scoring import score_batch
 
+# The progress line of the job, alone or in run_all: name, rows, seconds.
+STAGE = Stage("score", lambda result: result["rows_scored"])
 
 def score(context: JobContext, args: argparse.Namespace | None = None) -> dict[str, Any]:
     """Score one batch (jobs.common.scoring); `args` may give --alias, --version and --full."""
@@ -45,7 +48,7 @@ def _arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    run_job(__doc__, score, argv, _arguments)
+    run_job(__doc__, score, argv, _arguments, stage=STAGE)
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ from pyspark.sql import functions as F
 from jobs.common.cli import JobContext, run_job
 from jobs.common.config import ConfigError
 from jobs.common.model_inputs import split_part, with_split_column
+from jobs.common.progress import Stage
 from jobs.common.run_logging import SELECTION_ARTIFACT
 from jobs.common.tracking import configure_mlflow
 from transforms.modeling.split import TRAIN
@@ -34,6 +35,9 @@ from transforms.selection import (
 from transforms.selection.pipeline import report_frame
 
 log = logging.getLogger(__name__)
+
+# The progress line of the job, alone or in run_all: name, rows, seconds.
+STAGE = Stage("select")
 
 
 def report_csv(rows: list[dict[str, Any]]) -> str:
@@ -81,7 +85,7 @@ def select_features(context: JobContext, args: argparse.Namespace | None = None)
 
 
 def main(argv: list[str] | None = None) -> None:
-    run_job(__doc__, select_features, argv)
+    run_job(__doc__, select_features, argv, stage=STAGE)
 
 
 if __name__ == "__main__":

@@ -33,6 +33,7 @@ from jobs.common.model_setup import (
     value_matrix,
     with_defaults,
 )
+from jobs.common.progress import Stage
 from jobs.common.registry import register_pipeline, set_alias, tag_version
 from jobs.common.run_logging import log_assessment, log_defaults, log_run, log_selection
 from jobs.common.task_slots import training_sizes
@@ -45,6 +46,9 @@ from transforms.modeling.tuning import stable_layout
 from transforms.reporting.numbers import format_figures
 
 log = logging.getLogger(__name__)
+
+# The progress line of the job, alone or in run_all: name, rows, seconds.
+STAGE = Stage("train", lambda result: result["train_rows"])
 
 
 def train(context: JobContext, args: argparse.Namespace | None = None) -> dict[str, Any]:
@@ -97,6 +101,7 @@ def train(context: JobContext, args: argparse.Namespace | None = None) -> dict[s
         "model_name": name,
         "version": version,
         "alias": model_settings.challenger_alias,
+        "train_rows": counts[TRAIN],
         "candidate": best.candidate.name,
         "candidates": assessment.candidates,
         "metrics": assessment.test_metrics,
@@ -110,7 +115,7 @@ def train(context: JobContext, args: argparse.Namespace | None = None) -> dict[s
 
 
 def main(argv: list[str] | None = None) -> None:
-    run_job(__doc__, train, argv)
+    run_job(__doc__, train, argv, stage=STAGE)
 
 
 if __name__ == "__main__":

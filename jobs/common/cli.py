@@ -6,16 +6,19 @@ import argparse
 import logging
 import sys
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from pyspark.sql import SparkSession
 
 from jobs.common.config import ConfigError, Settings, load_settings
 from jobs.common.errors import CONFIG_ERROR, DATA_ERROR, UserError
+from jobs.common.progress import Stage
 from jobs.common.session import get_spark, is_connect
 from jobs.common.tables import TableStore
 from jobs.common.views import register_views
+from transforms.modeling.defaults import DefaultsError
 from transforms.modeling.labels import LabelError
 from transforms.modeling.split import SplitTableError
 
@@ -30,7 +33,7 @@ QUIET_LOGGERS = ("py4j", "urllib3", "mlflow", "matplotlib", "xgboost", "XGBoost-
 # these copies only show with -v.
 QUERY_CONTEXT_LOGGERS = ("SQLQueryContextLogger", "DataFrameQueryContextLogger")
 # Foreseeable failures raised by the library (no I/O, so it cannot know UserError), exit DATA_ERROR.
-DATA_ERRORS = (UserError, LabelError, SplitTableError)
+DATA_ERRORS = (UserError, LabelError, SplitTableError, DefaultsError)
 
 
 @dataclass(frozen=True)
@@ -91,7 +94,7 @@ def open_context(args: argparse.Namespace) -> JobContext:
 
 def _fail(error: Exception, code: int, args: argparse.Namespace) -> None:
     """One line (the message) and exit `code`; the traceback first under --debug / -v."""
-    if args.debug or args.verbose:
+    if getattr(args, "debug", False) or getattr(args, "verbose", False):
         traceback.print_exception(error)
     print(f"error: {error}", file=sys.stderr)
     raise SystemExit(code) from None
@@ -102,8 +105,10 @@ def run_job(
     body: Callable[[JobContext, argparse.Namespace], object],
     argv: list[str] | None = None,
     add_arguments: Callable[[argparse.ArgumentParser], None] | None = None,
+    stage: Stage | None = None,
 ) -> object:
-    """Parse `argv`, open the context and run `body`.
+    """Parse `argv`, open the context and run `body`; a lifecycle `stage` prints its progress
+    line (name, rows, seconds) when the body ends, as run_all prints it for each stage.
 
     Configuration errors exit 2 (CONFIG_ERROR), foreseeable data and state errors 3
     (DATA_ERROR), each with one line on stderr; any other exception is a bug and propagates
@@ -114,8 +119,17 @@ def run_job(
         add_arguments(parser)
     args = parser.parse_args(argv)
     configure_logging(args.verbose)
+    with foreseeable_errors(args):
+        context = open_context(args)
+        return body(context, args) if stage is None else stage.run(body, context, args)
+
+
+@contextmanager
+def foreseeable_errors(args: argparse.Namespace) -> Iterator[None]:
+    """A configuration error inside the block exits 2 (CONFIG_ERROR), a foreseeable data or state
+    error 3 (DATA_ERROR), each as one line on stderr (the traceback too under --debug / -v)."""
     try:
-        return body(open_context(args), args)
+        yield
     except ConfigError as error:
         _fail(error, CONFIG_ERROR, args)
     except DATA_ERRORS as error:

@@ -4,10 +4,13 @@ train / test split of (the split settings are the run's `split_config` tag)."""
 from __future__ import annotations
 
 import hashlib
+import warnings
+from functools import cached_property
 
 import mlflow
 from mlflow.data.delta_dataset_source import DeltaDatasetSource
 from mlflow.data.spark_dataset import SparkDataset
+from mlflow.types import Schema
 from pyspark.sql import DataFrame
 
 from jobs.common.cli import JobContext
@@ -18,6 +21,8 @@ from transforms.modeling.split import TEST, TRAIN
 SESSION_CATALOG = "spark_catalog"
 DIGEST_LENGTH = 16
 CONTEXTS = {TRAIN: "training", TEST: "testing"}
+# The start of the UserWarning MLflow's schema inference gives for any integer column.
+INTEGER_COLUMNS_HINT = "Hint: Inferred schema contains integer column"
 
 
 class DeltaSnapshot(SparkDataset):
@@ -34,6 +39,16 @@ class DeltaSnapshot(SparkDataset):
     @property
     def profile(self) -> dict[str, int]:
         return {"num_rows": self._count}
+
+    @cached_property
+    def schema(self) -> Schema | None:
+        """MLflow's schema of the rows, without its hint that integer columns cannot hold a missing
+        value: advice for a model signature inferred from pandas (ours is declared, with nullable
+        integers as double: jobs.common.model_logging), not for a Delta table, whose integer
+        columns can be null. That one warning only; any other still shows."""
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=INTEGER_COLUMNS_HINT, category=UserWarning)
+            return super().schema
 
 
 def log_inputs(context: JobContext, data: LabelledRows, train_rows: DataFrame, test_rows: DataFrame) -> dict[str, int]:

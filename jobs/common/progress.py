@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TextIO
+from typing import Any, TextIO, TypeVar
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -32,3 +34,24 @@ def step(name: str, rows: int | None = None, out: TextIO | None = None) -> Itera
     yield current
     current.seconds = time.perf_counter() - started
     print(current.line(), file=out or sys.stderr, flush=True)
+
+
+@dataclass(frozen=True)
+class Stage:
+    """A job as a stage of the lifecycle: its name in the progress line, and how many rows its
+    result says it handled (None: no count worth printing)."""
+
+    name: str
+    rows: Callable[[Any], int | None] = lambda _: None
+
+    def run(self, work: Callable[..., T], *args: Any) -> T:
+        """Run `work(*args)` and print the stage's progress line to stderr when it ends."""
+        with step(self.name) as current:
+            result = work(*args)
+            current.rows = self.rows(result)
+        return result
+
+
+def summed(key: str) -> Callable[[dict[str, dict[str, int]]], int]:
+    """The rows of a result given per source (`{source: {key: rows, ...}}`), summed."""
+    return lambda by_source: sum(counts[key] for counts in by_source.values())

@@ -13,6 +13,7 @@ import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from importlib import resources
 from importlib.metadata import version
 from pathlib import Path
 
@@ -24,6 +25,8 @@ from jobs.common.ivy_cache import cached_jars, default_ivy_home
 
 DELTA_EXTENSION = "io.delta.sql.DeltaSparkSessionExtension"
 DELTA_CATALOG = "org.apache.spark.sql.delta.catalog.DeltaCatalog"
+DRIVER_JAVA_OPTIONS = "spark.driver.extraJavaOptions"
+LOG4J2_PROPERTY = "log4j2.configurationFile"
 
 
 def get_spark(settings: Settings) -> SparkSession:
@@ -91,6 +94,18 @@ def console_progress(conf: dict[str, str]) -> dict[str, str]:
     return {"spark.ui.showConsoleProgress": str(sys.stderr.isatty()).lower()}
 
 
+def jvm_logging(conf: dict[str, str], config_file: Path | None = None) -> dict[str, str]:
+    """The driver's log4j2 configuration: the project's `conf/log4j2.properties` (ERROR only, so
+    none of a local run's unactionable JVM warnings), appended to any driver Java options the
+    configuration sets, unless those name a log4j2 file of their own."""
+    options = conf.get(DRIVER_JAVA_OPTIONS, "")
+    if LOG4J2_PROPERTY in options:
+        return {}
+    # A file: URI, so a path with spaces survives the launcher's splitting of the options.
+    path = (config_file or Path(str(resources.files("conf") / "log4j2.properties"))).resolve()
+    return {DRIVER_JAVA_OPTIONS: " ".join(filter(None, [options, f"-D{LOG4J2_PROPERTY}={path.as_uri()}"]))}
+
+
 def _local_session(settings: Settings) -> SparkSession:
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     # Python workers must run the interpreter (and virtual environment) the driver runs in.
@@ -104,13 +119,17 @@ def _local_session(settings: Settings) -> SparkSession:
     )
     conf = dict(settings.spark.conf)
     conf.update(console_progress(conf))
+    # The driver JVM starts with the session: its options apply unless spark-submit started it.
+    if "PYSPARK_GATEWAY_PORT" not in os.environ:
+        conf.update(jvm_logging(conf))
     if not submitted.contains("spark.jars.packages"):
         conf.update(delta_jar_conf(conf))
     for key, value in conf.items():
         if not submitted.contains(key):
             builder = builder.config(key, value)
     spark = builder.getOrCreate()
-    spark.sparkContext.setLogLevel("WARN")
+    # Under spark-submit the JVM logs as it was told; from here on, ERROR only there too.
+    spark.sparkContext.setLogLevel("ERROR")
     return spark
 
 

@@ -22,6 +22,7 @@ from pyspark.sql import DataFrame, SparkSession
 
 from jobs.common.config import Settings
 from jobs.common.config_types import IDENTIFIER
+from jobs.common.errors import UserError
 from jobs.common.session import is_connect, session_conf
 
 logger = logging.getLogger(__name__)
@@ -29,6 +30,11 @@ logger = logging.getLogger(__name__)
 MATERIALIZE_SOURCE = "spark.databricks.delta.merge.materializeSource"
 # The user metadata of the session's next commits (the writer's `userMetadata` option elsewhere).
 COMMIT_USER_METADATA = "spark.databricks.delta.commitInfo.userMetadata"
+
+
+class MissingTableError(UserError, LookupError):
+    """A table a job reads has not been written yet: the jobs ran out of order (a LookupError too,
+    for callers that test whether a table is there)."""
 
 
 @dataclass(frozen=True)
@@ -60,11 +66,15 @@ class TableStore:
         return self.spark.catalog.tableExists(self.qualified(table))
 
     def read(self, table: str) -> DataFrame:
+        return self.spark.table(self._existing(table))
+
+    def _existing(self, table: str) -> str:
+        """The qualified name of `table`; the one-line error when no job has written it yet."""
         if not self.exists(table):
-            raise LookupError(
+            raise MissingTableError(
                 f"table {self.qualified(table)} does not exist; run the job that writes it first"
             )
-        return self.spark.table(self.qualified(table))
+        return self.qualified(table)
 
     def read_version(self, table: str, version: int) -> DataFrame:
         """The table as of one Delta version (time travel), e.g. the snapshot a model learnt from."""
@@ -205,7 +215,7 @@ class TableStore:
 
     def version(self, table: str) -> int:
         """The table's current Delta version, recorded as lineage."""
-        row = self.spark.sql(f"DESCRIBE HISTORY {self.qualified(table)} LIMIT 1").first()
+        row = self.spark.sql(f"DESCRIBE HISTORY {self._existing(table)} LIMIT 1").first()
         return int(row["version"])
 
     def register_all(self) -> list[str]:

@@ -4,12 +4,14 @@ shows only with --debug / -v, and an unexpected error keeps its full traceback."
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+import yaml
 
-from jobs import features, ingest, promote, score, sql
+from jobs import features, ingest, monitor, promote, score, sql, train
 from jobs.common.cli import run_job
 from jobs.common.config import Settings, load_settings
 from jobs.common.errors import CONFIG_ERROR, DATA_ERROR
@@ -156,3 +158,43 @@ def test_label_values_that_do_not_map_are_one_line(spark, tmp_path, capsys) -> N
     assert lines == ["error: label 'sale_price': 2 of 2 rows have no usable label (values such as 'cheap', "
                      "'dear'), more than use_case.max_unlabelled_fraction=0.0; a class label given as text "
                      "needs use_case.positive_label (and negative_label)"]
+
+
+def _own_schema(tmp_path: Path) -> list[str]:
+    """house_sales in a schema of this test's own: the shared session's catalog holds other tests' tables."""
+    return [*_options(tmp_path), "--set", "use_case.schema=errors_" + re.sub(r"\W", "_", tmp_path.name)]
+
+
+def test_training_before_ingest_names_the_missing_table(spark, tmp_path, capsys) -> None:
+    settings = load_settings("house_sales", "local", overrides=_own_schema(tmp_path)[3::2])
+    code, lines = _failure(capsys, train.main, _own_schema(tmp_path))
+    assert code == DATA_ERROR
+    assert lines == [f"error: table {settings.use_case.schema_}.{settings.features.input_table} does not exist; "
+                     "run the job that writes it first"]
+
+
+def test_monitoring_before_any_scoring_is_one_line(spark, tmp_path, capsys) -> None:
+    settings = load_settings("house_sales", "local", overrides=_own_schema(tmp_path)[3::2])
+    code, lines = _failure(capsys, monitor.main, _own_schema(tmp_path))
+    assert code == DATA_ERROR
+    assert lines == [f"error: no scoring batch to monitor in {settings.use_case.schema_}.{settings.score.audit_table}; "
+                     "run lakehouse-score first"]
+
+
+def test_default_steps_with_no_column_to_learn_from_are_one_line(spark, tmp_path, capsys) -> None:
+    use_case = {
+        "use_case": {"name": "constant", "schema": "errors_" + re.sub(r"\W", "_", tmp_path.name), "key": ["cid"],
+                     "label": "churned", "positive_label": "Yes"},
+        "sources": [{"name": "customers", "path": "customers", "format": "csv", "table": "customers_bronze",
+                     "key": ["cid"], "columns": {"cid": "int", "country": "string", "churned": "string"}}],
+        "split": {"test_fraction": 0.5},
+    }
+    path = tmp_path / "constant.yml"
+    path.write_text(yaml.safe_dump(use_case))
+    options = [*_options(tmp_path), "--use-case", str(path)]
+    settings = load_settings(str(path), "local", overrides=_options(tmp_path)[3::2])
+    TableStore(spark, settings).write(spark.createDataFrame(
+        [(i, "NL", "Yes" if i % 2 else "No") for i in range(8)], "cid int, country string, churned string"),
+        settings.features.input_table)
+    code, lines = _failure(capsys, features.main, options)
+    assert (code, lines) == (DATA_ERROR, ["error: no column to learn from: country: one value in every row"])

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import io
 import logging
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -12,7 +14,8 @@ import pytest
 from jobs.common.cli import configure_logging
 from jobs.common.ivy_cache import cached_jars
 from jobs.common.progress import step
-from jobs.common.session import console_progress, delta_jar_conf, delta_packages
+from jobs.common.session import console_progress, delta_jar_conf, delta_packages, jvm_logging
+from tests.spark_processes import ROOT, spark_env
 
 LOGGERS = ("lakehouse_ml", "jobs.common.ingestion", "transforms.modeling.tuning", "py4j", "py4j.clientserver",
            "mlflow", "urllib3", "matplotlib", "xgboost", "XGBoost-PySpark", "SQLQueryContextLogger")
@@ -110,3 +113,28 @@ def test_one_progress_line_per_stage(monkeypatch) -> None:
     with pytest.raises(ValueError), step("score", out=out):
         raise ValueError("the error says what happened")
     assert out.getvalue() == "train: 1,460 rows in 12.3 s\n"
+
+
+def test_the_driver_logs_through_the_project_log4j2_file(tmp_path) -> None:
+    option = "-Dlog4j2.configurationFile=" + (ROOT / "conf" / "log4j2.properties").as_uri()
+    assert jvm_logging({}) == {"spark.driver.extraJavaOptions": option}
+    # Driver options of the configuration stay; a log4j2 file of its own wins.
+    assert jvm_logging({"spark.driver.extraJavaOptions": "-Xss4m"}) == {
+        "spark.driver.extraJavaOptions": f"-Xss4m {option}"}
+    assert jvm_logging({"spark.driver.extraJavaOptions": "-Dlog4j2.configurationFile=/mine.xml"}) == {}
+    spaced = tmp_path / "my logs.properties"
+    assert jvm_logging({}, spaced)["spark.driver.extraJavaOptions"].endswith("/my%20logs.properties")
+
+
+@pytest.mark.slow
+def test_a_job_prints_no_jvm_warning(tmp_path) -> None:
+    """A local start logs warnings no user can act on (no native Hadoop library, Spark's own
+    log4j profile, the shell's log level): none of them reaches the console, the job's output does."""
+    run = subprocess.run(
+        [sys.executable, "-m", "jobs.sql", "--set", f"lakehouse.root={tmp_path}/lakehouse",
+         "--set", f"mlflow.tracking_uri=sqlite:///{tmp_path}/mlflow.db", "SELECT 1 AS one"],
+        cwd=ROOT, env=spark_env(), capture_output=True, text=True, timeout=600, check=True)
+    # The JVM itself says it runs with Java's incubating vector module (Spark asks for it).
+    shown = [line for line in run.stderr.splitlines() if not line.startswith("WARNING: Using incubator modules")]
+    assert shown == []
+    assert "one" in run.stdout

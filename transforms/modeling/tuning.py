@@ -11,6 +11,8 @@ preprocessing fit per fold, not one per grid point.
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from multiprocessing.pool import ThreadPool
@@ -35,6 +37,8 @@ from transforms.modeling.candidates import Candidate
 # still import them from here.
 from transforms.modeling.scores import ScoreBin, merge_histograms, score_histogram
 from transforms.modeling.split import FOLDS, hashed_sample, key_hash
+
+log = logging.getLogger(__name__)
 
 FOLD_COLUMN = "_fold"
 PipelineStage = Estimator | Transformer
@@ -153,14 +157,20 @@ def tune_pipeline(
     shared = Pipeline(stages=preprocessing.shared).fit(rows)
     prepared = shared.transform(rows).cache()
     scores = [_Scores([[] for _ in range(folds)], [[] for _ in c.param_maps]) for c in candidates]
+    fits = sum(len(c.param_maps) for c in candidates)
     for fold in range(folds):
+        started = time.perf_counter()
         _score_fold(preprocessing, candidates, prepared, fold, evaluator, layout, parallelism,
                     histogram_label, scores)
+        # Tuning is the long part of training: one line a fold says how far it is.
+        log.info("tuning: fold %d of %d, %d fits, in %.1f s", fold + 1, folds, fits, time.perf_counter() - started)
     rest = Pipeline(stages=preprocessing.per_fold).fit(prepared)
     ready = rest.transform(prepared)
     results = []
     for candidate, score in zip(candidates, scores, strict=True):
+        started = time.perf_counter()
         results.append(_refit(candidate, score, shared, rest, ready, evaluator, layout, folds > 0))
+        log.info("tuning: %s refitted on all rows in %.1f s", candidate.name, time.perf_counter() - started)
     prepared.unpersist()
     return results
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import math
+import re
 
 import pytest
 from pyspark.ml import PipelineModel
@@ -75,6 +77,14 @@ def test_cross_validation_prefers_the_unpenalised_lasso_and_is_deterministic(reg
                              {"maxDepth": [2, 3]}, "features", "y")
     first, second = (_search(forest, regression_rows, "train_validation_split", 2, 0.75, 1) for _ in range(2))
     assert first.rows == second.rows and first.tuned
+
+
+def test_tuning_says_how_far_it_is_fold_by_fold(regression_rows, caplog) -> None:
+    with caplog.at_level(logging.INFO, logger="transforms.modeling.tuning"):
+        _search(_lasso(), regression_rows, "cross_validation", 2, 0.8, 2)
+    assert [re.sub(r"in \d+\.\d s$", "in N s", m) for m in caplog.messages] == [
+        "tuning: fold 1 of 2, 2 fits, in N s", "tuning: fold 2 of 2, 2 fits, in N s",
+        "tuning: lasso refitted on all rows in N s"]
 
 
 def test_config_errors_name_the_candidate() -> None:
