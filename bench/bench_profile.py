@@ -67,16 +67,21 @@ def generated_table(spark: SparkSession, rows: int, partitions: int) -> DataFram
     return base.select(*numeric, *categorical, day, target)
 
 
+def quantile_columns(table: DataFrame) -> DataFrame:
+    """The columns the profile sketches quantiles of, as approxQuantile takes them: numbers, and
+    dates as days since the epoch (as the profile sketches them)."""
+    kind_of = {f.name: kinds.column_kind(f.dataType) for f in table.schema.fields}
+    return table.select(*[F.unix_date(F.col(n)).alias(n) if k == kinds.TEMPORAL else F.col(n)
+                          for n, k in kind_of.items() if k in (kinds.NUMERIC, kinds.TEMPORAL)])
+
+
 def floor_seconds(table: DataFrame, settings: ProfileSettings) -> tuple[float, float]:
     """Seconds of Spark's own `describe()` of every column, and of `approxQuantile` of the numeric
     and temporal ones at the profile's probabilities and accuracy: the floor a profile is held to."""
     started = time.perf_counter()
     table.describe().collect()
     describe_seconds = time.perf_counter() - started
-    kind_of = {f.name: kinds.column_kind(f.dataType) for f in table.schema.fields}
-    # approxQuantile takes numbers only: dates as days since the epoch, as the profile sketches them.
-    numbers = table.select(*[F.unix_date(F.col(n)).alias(n) if k == kinds.TEMPORAL else F.col(n)
-                             for n, k in kind_of.items() if k in (kinds.NUMERIC, kinds.TEMPORAL)])
+    numbers = quantile_columns(table)
     started = time.perf_counter()
     numbers.approxQuantile(numbers.columns, settings.quantile_probabilities, 1.0 / settings.quantile_accuracy)
     return describe_seconds, time.perf_counter() - started
