@@ -66,7 +66,7 @@ def _arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    run_job(__doc__, run_sql, argv, _arguments)
+    run_job(__doc__, run_sql, argv, _arguments, whole_catalog=True)
 
 
 if __name__ == "__main__":

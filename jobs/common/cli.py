@@ -81,13 +81,15 @@ def configure_logging(verbose: bool = False) -> None:
         logging.getLogger(name).setLevel(logging.ERROR if verbose else logging.CRITICAL)
 
 
-def open_context(args: argparse.Namespace) -> JobContext:
+def open_context(args: argparse.Namespace, whole_catalog: bool = True) -> JobContext:
+    """Settings, session and tables; `whole_catalog` registers every table on disk (and the views)
+    for SQL by name, else each table is registered when the job first touches it."""
     settings = load_settings(args.use_case, args.env, args.conf_dir, args.overrides)
     spark = get_spark(settings)
     if getattr(args, "verbose", False) and not is_connect(spark):
         spark.sparkContext.setLogLevel("INFO")
     tables = TableStore(spark, settings)
-    if tables.register_all():
+    if whole_catalog and tables.register_all():
         register_views(spark, settings, tables)
     return JobContext(settings, spark, tables)
 
@@ -106,9 +108,13 @@ def run_job(
     argv: list[str] | None = None,
     add_arguments: Callable[[argparse.ArgumentParser], None] | None = None,
     stage: Stage | None = None,
+    whole_catalog: bool = False,
 ) -> object:
     """Parse `argv`, open the context and run `body`; a lifecycle `stage` prints its progress
     line (name, rows, seconds) when the body ends, as run_all prints it for each stage.
+
+    A job's tables are registered as it touches them; one that runs SQL naming any table asks
+    for the `whole_catalog` at start (see `open_context`).
 
     Configuration errors exit 2 (CONFIG_ERROR), foreseeable data and state errors 3
     (DATA_ERROR), each with one line on stderr; any other exception is a bug and propagates
@@ -120,7 +126,7 @@ def run_job(
     args = parser.parse_args(argv)
     configure_logging(args.verbose)
     with foreseeable_errors(args):
-        context = open_context(args)
+        context = open_context(args, whole_catalog)
         return body(context, args) if stage is None else stage.run(body, context, args)
 
 

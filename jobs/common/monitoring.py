@@ -3,7 +3,7 @@ read it, its predictions, the same model version's predictions on the reference,
 
 from __future__ import annotations
 
-from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 from jobs.common.cli import JobContext
@@ -27,9 +27,10 @@ def audited_batches(tables: TableStore, audit_table: str, batch_id: str | None, 
     return [AuditRecord.from_row(row) for row in audit.collect()]  # one row per batch: metadata, not data
 
 
-def batch_input(spark: SparkSession, batch: AuditRecord) -> DataFrame:
+def batch_input(tables: TableStore, batch: AuditRecord) -> DataFrame:
     """The input rows of a scoring batch, as the score job read them."""
-    rows = spark.sql(f"SELECT * FROM {batch.input_table} VERSION AS OF {batch.input_version}")
+    tables.register_name(batch.input_table)  # a job registers the tables it touches
+    rows = tables.spark.sql(f"SELECT * FROM {batch.input_table} VERSION AS OF {batch.input_version}")
     if batch.watermark_from is not None:
         column = batch.watermark_column
         rows = rows.where(F.col(column) > F.lit(batch.watermark_from).cast(rows.schema[column].dataType))
@@ -43,7 +44,7 @@ def batch_predictions(context: JobContext, batch: AuditRecord) -> DataFrame:
 
 def feature_drift(context: JobContext, batch: AuditRecord, reference: DataFrame,
                   config: MonitoringSettings) -> list[Drift]:
-    current = batch_input(context.spark, batch)
+    current = batch_input(context.tables, batch)
     return [
         *(numeric_drift(reference, current, c, config.bins) for c in config.numeric_features),
         *(categorical_drift(reference, current, c) for c in config.categorical_features),

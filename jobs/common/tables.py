@@ -5,8 +5,10 @@ Jobs say ``tables.read("sales_bronze")``; this module turns the short name into
 
 Locally, tables live under ``<lakehouse root>/<schema>/<table>`` and are registered in the
 session's in-memory catalog as external Delta tables. The in-memory catalog holds no lock, so
-any number of processes can open the lakehouse at once; each one registers what it finds on
-disk when it starts (:meth:`TableStore.register_all`).
+any number of processes can open the lakehouse at once. A job registers a table when it first
+touches it (:meth:`TableStore.exists`): registering every table at start reads each one's Delta
+log, which a job that uses two of twenty tables need not pay. Entry points that run arbitrary
+SQL register what they find on disk when they start (:meth:`TableStore.register_all`).
 """
 
 from __future__ import annotations
@@ -54,6 +56,9 @@ class TableStore:
         self.schema = settings.use_case.schema_
         self.root = settings.lakehouse.root
         self.managed = settings.runtime == "databricks"
+        # Tables this store (re)registered from its own root: the catalog may hold an entry left
+        # by another store of the same session pointing at another root (tests, notebooks).
+        self._registered: set[str] = set()
 
     def qualified(self, table: str) -> str:
         parts = [self.catalog] if self.catalog else []
@@ -63,7 +68,16 @@ class TableStore:
         return f"{self.root}/{self.schema}/{table}"
 
     def exists(self, table: str) -> bool:
+        """Whether the catalog has `table`; locally, a table on disk is registered at its first touch."""
+        if not self.managed and table not in self._registered and self._has_data(table):
+            self._register(table)
         return self.spark.catalog.tableExists(self.qualified(table))
+
+    def register_name(self, name: str) -> None:
+        """Register `name` (as `qualified` gives it) for SQL when it is one of this store's tables."""
+        table = name.rpartition(".")[2]
+        if name == self.qualified(table):
+            self.exists(table)
 
     def read(self, table: str) -> DataFrame:
         return self.spark.table(self._existing(table))
@@ -225,10 +239,13 @@ class TableStore:
         found = local_tables(self.root)
         for schema, table, location in found:
             self._register_at(f"{sql_identifier(schema)}.{sql_identifier(table)}", schema, location)
+            if schema == self.schema:
+                self._registered.add(table)
         return [f"{schema}.{table}" for schema, table, _ in found]
 
     def _register(self, table: str) -> None:
         self._register_at(self.qualified(table), self.schema, self.location(table))
+        self._registered.add(table)
 
     def _register_at(self, name: str, schema: str, location: str) -> None:
         # Drop-and-create keeps the catalog pointing at the current root when a long-lived

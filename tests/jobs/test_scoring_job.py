@@ -269,7 +269,7 @@ def assert_reconciles(context: JobContext) -> list[dict]:
     batches = [r.asDict() for r in context.spark.sql(query).collect()]
     assert batches and all(b["reconciles"] for b in batches), batches
     for audit in tables.read(config.audit_table).collect():
-        assert batch_input(context.spark, AuditRecord.from_row(audit)).count() == audit["rows_in"], audit
+        assert batch_input(context.tables, AuditRecord.from_row(audit)).count() == audit["rows_in"], audit
     return batches
 
 
