@@ -61,7 +61,7 @@ def test_the_stages_count_the_rows_of_their_results() -> None:
 @pytest.fixture
 def no_session(monkeypatch):
     """run_job without Spark: the context is a stand-in, the body is the test's."""
-    monkeypatch.setattr(cli, "open_context", lambda args: SimpleNamespace(args=args))
+    monkeypatch.setattr(cli, "open_context", lambda args, whole_catalog=True: SimpleNamespace(args=args))
     monkeypatch.setattr(cli, "configure_logging", lambda verbose: None)
 
 
