@@ -114,7 +114,7 @@ def build_evaluator(task: str, metric: str, label: str) -> Evaluator:
         raise ValueError(f"cannot tune a {task} model on {metric!r}; known: {', '.join(known)}")
     if metric == "rmsle":
         return LogErrorEvaluator(labelCol=label)
-    evaluator, spark_name = known[metric]
+    evaluator, spark_name = SPARK_METRICS[task][metric]
     by_class = {"metricLabel": POSITIVE_CLASS} if spark_name.endswith("ByLabel") else {}
     return evaluator(labelCol=label, metricName=spark_name, **by_class)
 
