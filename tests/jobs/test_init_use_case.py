@@ -95,24 +95,6 @@ def test_bad_input_gets_one_line_and_exit_code_2(tmp_path: Path, capsys, args, m
     assert message is None or len(err.splitlines()) == 1
 
 
-def test_a_positive_skewed_label_is_fitted_on_its_log_and_compared_on_rmsle(tmp_path: Path) -> None:
-    prices = [100, 110, 120, 125, 130, 140, 150, 160, 180, 200, 250, 400, 900, 2000] * 3
-    skewed, even = tmp_path / "skewed.csv", tmp_path / "even.csv"
-    skewed.write_text("id,rooms,price\n" + "".join(f"{i},{i % 5},{p}\n" for i, p in enumerate(prices)))
-    even.write_text("id,rooms,price\n" + "".join(f"{i},{i % 5},{100 + i}\n" for i in range(len(prices))))
-
-    for csv in (skewed, even):
-        main([str(csv), "--label", "price", "--output", str(csv.with_suffix(".yml"))])
-    logged = yaml.safe_load(skewed.with_suffix(".yml").read_text())
-    plain = yaml.safe_load(even.with_suffix(".yml").read_text())
-
-    assert (logged["model"]["target_transform"], logged["train"]["metric"]) == ("log", "rmsle")
-    assert "target_transform" not in plain["model"] and plain["train"]["metric"] == "rmse"
-    lines = skewed.with_suffix(".yml").read_text().splitlines()
-    metric_line = next(i for i, line in enumerate(lines) if line.strip() == "metric: rmsle")
-    assert "log(label)" in lines[metric_line - 1]
-
-
 def test_a_missing_path_is_one_line(tmp_path: Path, capsys) -> None:
     with pytest.raises(SystemExit) as exit_:
         main([str(tmp_path / "nowhere.csv"), "--label", "y"])

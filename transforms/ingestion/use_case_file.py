@@ -126,17 +126,10 @@ def _candidates(candidates: list[dict[str, Any]]) -> list[Item]:
                  f"candidate {c.get('name', c['algorithm'])}") for c in candidates]
 
 
-# Why a metric was chosen, where it is not the task's usual one.
-METRIC_NOTES = {
-    "rmsle": "Metric candidates are compared on: RMSE of log(label), the error the log-target "
-             "models minimise; dollar RMSE would let one or two extreme rows decide.",
-}
-
-
 def use_case_entries(name: str, sample: Sample, origin: Origin, proposal: Proposal,
                      steps: list[dict[str, Any]], candidates: list[dict[str, Any]]) -> list[Entry]:
     """The whole file, as entries for yaml_text.render."""
-    metric = "roc_auc" if proposal.task == "classification" else "rmsle" if proposal.log_target else "rmse"
+    metric = "roc_auc" if proposal.task == "classification" else "rmse"
     model = [Entry("name", f"{name}_model", "Registered model name in MLflow."),
              Entry("alias", "champion", "Alias scoring uses.")]
     if proposal.log_target:
@@ -159,7 +152,7 @@ def use_case_entries(name: str, sample: Sample, origin: Origin, proposal: Propos
         Entry("model", model, "The model and the candidates tried."),
         Entry("train", [Entry("tuning", "cross_validation", "How each grid is searched."),
                         Entry("folds", 3, "Cross-validation folds."),
-                        Entry("metric", metric, METRIC_NOTES.get(metric, "Metric candidates are compared on.")),
+                        Entry("metric", metric, "Metric candidates are compared on."),
                         Entry("seed", SEED, "Seed of the folds.")],
               "Tuning, on the training split only."),
         Entry("score", [Entry("input_table", f"{name}_silver", "Table scored by lakehouse-score."),
