@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from transforms.features.pipeline import FEATURES_COLUMN, FeatureConfigError, Step, build_steps
 from transforms.modeling.candidates import Candidate, build_candidate
-from transforms.modeling.metrics import SPARK_METRICS, TEST_METRICS
+from transforms.modeling.metrics import TEST_METRICS, TUNING_METRICS
 from transforms.params import ParamConfigError
 from transforms.selection import SelectionStep
 from transforms.selection.pipeline import build_selector
@@ -123,10 +123,10 @@ def _candidate_problems(settings: Settings) -> Iterator[PipelineProblem]:
 
 
 def _metric_problems(settings: Settings) -> Iterator[PipelineProblem]:
-    """`train.metric` is one tuning's evaluators compute; `gate.metric` and the threshold names
+    """`train.metric` is one tuning's evaluators compute (`TUNING_METRICS`); `gate.metric` and the threshold names
     are test metrics (`TEST_METRICS`, which hold every tuning metric, so the gate's default is one)."""
     task, gate = settings.use_case.task, settings.gate
-    named = [(("train", "metric"), settings.train.metric, SPARK_METRICS[task]),
+    named = [(("train", "metric"), settings.train.metric, TUNING_METRICS[task]),
              (("gate", "metric"), gate.metric, TEST_METRICS[task]),
              *((("gate", "thresholds", name), name, TEST_METRICS[task]) for name in gate.thresholds)]
     for key, name, known in named:

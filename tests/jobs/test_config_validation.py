@@ -160,13 +160,13 @@ def test_bounded_loader_reads_what_safe_load_reads() -> None:
          "model.candidates.0", "linear_regression: parameter 'regParam'"),
         # Metrics are checked with the stages: tuning's for train, the test metrics for the gate.
         ("  folds: 3", "  folds: 3\n  metric: auc", "train.metric",
-         "unknown metric 'auc' for a regression model; known: rmse, mse, mae, r2\n"),
+         "unknown metric 'auc' for a regression model; known: rmse, mse, mae, r2, rmsle\n"),
         ("  folds: 3", "  folds: 3\n  metric: mape", "train.metric",
-         "unknown metric 'mape' for a regression model; known: rmse, mse, mae, r2\n"),
+         "unknown metric 'mape' for a regression model; known: rmse, mse, mae, r2, rmsle\n"),
         ("  folds: 3", "  folds: 3\n\ngate:\n  metric: rsme", "gate.metric",
-         "unknown metric 'rsme' for a regression model; known: mse, rmse, mae, r2, mape\n"),
+         "unknown metric 'rsme' for a regression model; known: mse, rmse, mae, r2, mape, rmsle\n"),
         ("  folds: 3", "  folds: 3\n\ngate:\n  thresholds: {R2: {min: 0.5}}", "gate.thresholds.R2",
-         "unknown metric 'R2' for a regression model; known: mse, rmse, mae, r2, mape\n"),
+         "unknown metric 'R2' for a regression model; known: mse, rmse, mae, r2, mape, rmsle\n"),
     ],
 )
 def test_a_bad_stage_parameter_or_metric_stops_the_load_naming_file_and_key(
@@ -191,3 +191,14 @@ def test_a_metric_from_an_override_names_the_override_and_both_f1s_load() -> Non
     for name in ("f1", "weighted_f1"):
         settings = load_settings("titanic", overrides=[f"train.metric={name}", f"gate.metric={name}"])
         assert (settings.train.metric, settings.gate.metric) == (name, name)
+
+
+def test_rmsle_loads_for_a_regression_and_is_refused_for_a_classification_in_one_line() -> None:
+    settings = load_settings("house_sales", overrides=["train.metric=rmsle", "gate.metric=rmsle"])
+    assert (settings.train.metric, settings.gate.metric) == ("rmsle", "rmsle")
+    with pytest.raises(ConfigError) as refused:
+        load_settings("titanic", overrides=["train.metric=rmsle"])
+    # The loader's header line, then one line for the one problem.
+    assert str(refused.value).splitlines()[1:] == [
+        "  --set train.metric: key 'train.metric': unknown metric 'rmsle' for a classification model; "
+        "known: roc_auc, pr_auc, accuracy, f1, weighted_f1, log_loss"]

@@ -16,7 +16,8 @@ from pyspark.ml.evaluation import (
     RegressionEvaluator,
 )
 from pyspark.ml.functions import array_to_vector
-from pyspark.sql import DataFrame
+from pyspark.ml.param.shared import HasLabelCol, HasPredictionCol
+from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
 from transforms.modeling.scores import (
@@ -30,7 +31,7 @@ from transforms.modeling.scores import (
 )
 
 # Metrics of which the smaller value is the better model; every other metric is better larger.
-LOWER_IS_BETTER = frozenset({"mse", "rmse", "mae", "mape", "log_loss"})
+LOWER_IS_BETTER = frozenset({"mse", "rmse", "rmsle", "mae", "mape", "log_loss"})
 DEFAULT_METRIC = {"regression": "rmse", "classification": "roc_auc"}
 # The metrics Spark's evaluators compute, by our name (as in the metrics tables): the evaluator
 # and Spark's name. Spark's accuracy and F1 read the model's `prediction`. Our `f1` is the F1 of
@@ -48,28 +49,72 @@ SPARK_METRICS: dict[str, dict[str, tuple[type[JavaEvaluator], str]]] = {
         "log_loss": (MulticlassClassificationEvaluator, "logLoss"),
     },
 }
+# The metrics tuning (`train.metric`) can compare candidates on: Spark's, and the root mean squared
+# log error, ours (`LogErrorEvaluator`): a model fitted on log(label) minimises log errors, so it
+# is compared on them rather than on dollar errors, which one or two extreme rows dominate.
+TUNING_METRICS: dict[str, tuple[str, ...]] = {
+    "regression": (*SPARK_METRICS["regression"], "rmsle"),
+    "classification": tuple(SPARK_METRICS["classification"]),
+}
 # Spark's per-class metrics (fMeasureByLabel, ...) are taken of this class: the positive one.
 POSITIVE_CLASS = 1.0
 # The metrics a model is assessed, gated and thresholded on (`test_metrics`: `regression_metrics`,
 # `binary_metrics`): every name tuning knows, and a few no evaluator computes.
 TEST_METRICS: dict[str, tuple[str, ...]] = {
-    "regression": ("mse", "rmse", "mae", "r2", "mape"),
+    "regression": ("mse", "rmse", "mae", "r2", "mape", "rmsle"),
     "classification": ("roc_auc", "pr_auc", "log_loss", "accuracy", "precision", "recall", "f1", "weighted_f1"),
 }
 # Log loss clips probabilities to [EPSILON, 1 - EPSILON]: a confident miss costs a lot, not infinity.
 EPSILON = 1e-15
+# RMSLE clips predictions up to this: a model that predicts a price <= 0 gets a large, finite log
+# error (log(1e-6) is -13.8), so it loses the comparison; an infinite or NaN mean would not
+# (numpy's argmin picks a NaN), and failing would stop a whole tuning run for one grid point.
+LOG_PREDICTION_FLOOR = 1e-6
 
 
 def higher_is_better(metric: str) -> bool:
     return metric not in LOWER_IS_BETTER
 
 
+def squared_log_error(label: str, prediction: str) -> Column:
+    """(log(prediction) - log(label))², the prediction clipped up to `LOG_PREDICTION_FLOOR`; null
+    where the label is <= 0 (log has no value there: callers refuse or report such rows)."""
+    error = F.log(F.greatest(F.col(prediction), F.lit(LOG_PREDICTION_FLOOR))) - F.log(F.col(label))
+    return F.when(F.col(label) > 0, error * error)
+
+
+class LogErrorEvaluator(Evaluator, HasLabelCol, HasPredictionCol):
+    """Root mean squared log error, sqrt(mean((log(prediction) - log(label))²)): the error on the
+    scale a log-target model is fitted on. Labels must be positive; one that is not fails the
+    evaluation with a line naming the label column and value."""
+
+    def __init__(self, labelCol: str = "label", predictionCol: str = PREDICTION) -> None:
+        super().__init__()
+        self._set(labelCol=labelCol, predictionCol=predictionCol)
+
+    def _evaluate(self, dataset: DataFrame) -> float:
+        label, prediction = self.getLabelCol(), self.getPredictionCol()
+        checked = F.when(F.col(label) > 0, squared_log_error(label, prediction)).otherwise(F.raise_error(
+            F.concat(F.lit(f"rmsle needs labels > 0: {label} is "), F.coalesce(F.col(label).cast("string"),
+                                                                               F.lit("null")))))
+        mean = dataset.agg(F.avg(checked)).first()[0]
+        if mean is None:
+            raise ValueError("cannot evaluate rmsle on an empty frame")
+        return float(mean) ** 0.5
+
+    def isLargerBetter(self) -> bool:
+        return False
+
+
 def build_evaluator(task: str, metric: str, label: str) -> Evaluator:
-    """Spark's evaluator of `metric` (our names, as in the metrics tables) on the label's scale."""
-    known = SPARK_METRICS.get(task, {})
+    """The evaluator of `metric` (our names, as in the metrics tables) on the label's scale:
+    Spark's, or `LogErrorEvaluator` for rmsle."""
+    known = TUNING_METRICS.get(task, ())
     if metric not in known:
         raise ValueError(f"cannot tune a {task} model on {metric!r}; known: {', '.join(known)}")
-    evaluator, spark_name = known[metric]
+    if metric == "rmsle":
+        return LogErrorEvaluator(labelCol=label)
+    evaluator, spark_name = SPARK_METRICS[task][metric]
     by_class = {"metricLabel": POSITIVE_CLASS} if spark_name.endswith("ByLabel") else {}
     return evaluator(labelCol=label, metricName=spark_name, **by_class)
 
@@ -83,12 +128,15 @@ def metric_of_spark_name(task: str, spark_name: str) -> str:
 
 
 def regression_metrics(scored: DataFrame, label: str, prediction: str = PREDICTION) -> dict[str, float]:
-    """MSE, RMSE, MAE, R² and MAPE (rows whose label is 0 left out) in one pass over `scored`."""
+    """MSE, RMSE, MAE, R², MAPE (rows whose label is 0 left out) and RMSLE (NaN when a label is
+    <= 0: it has no log) in one pass over `scored`."""
     error = F.col(prediction) - F.col(label)
     row = scored.agg(
         F.avg(error * error).alias("mse"),
         F.avg(F.abs(error)).alias("mae"),
         F.avg(F.abs(error) / F.nullif(F.abs(F.col(label)), F.lit(0))).alias("mape"),
+        F.avg(squared_log_error(label, prediction)).alias("msle"),
+        F.min(label).alias("lowest"),
         F.var_pop(label).alias("variance"),
         F.count(F.lit(1)).alias("rows"),
     ).first()
@@ -102,6 +150,7 @@ def regression_metrics(scored: DataFrame, label: str, prediction: str = PREDICTI
         "mae": float(row["mae"]),
         "r2": 1.0 - mse / variance if variance > 0 else 0.0,
         "mape": float(row["mape"]) if row["mape"] is not None else float("nan"),
+        "rmsle": float(row["msle"]) ** 0.5 if row["lowest"] is not None and row["lowest"] > 0 else float("nan"),
     }
 
 

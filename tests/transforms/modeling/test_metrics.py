@@ -1,13 +1,18 @@
 from __future__ import annotations
 
+import math
+
 import pytest
 from pyspark.ml.evaluation import MulticlassClassificationEvaluator
 from pyspark.ml.functions import array_to_vector, vector_to_array
 from pyspark.sql import functions as F
 
 from transforms.modeling.metrics import (
+    LOG_PREDICTION_FLOOR,
     SPARK_METRICS,
     TEST_METRICS,
+    TUNING_METRICS,
+    LogErrorEvaluator,
     baseline_metrics,
     baseline_prediction,
     binary_metrics,
@@ -28,6 +33,46 @@ def test_regression_metrics_by_hand(spark) -> None:
     assert metrics["rmse"] == pytest.approx((2 / 3) ** 0.5)
     assert metrics["mae"] == pytest.approx(2 / 3)
     assert metrics["r2"] == pytest.approx(0.75)
+
+
+# log(110 / 100) = 0.0953102, log(900 / 1000) = -0.1053605: RMSLE = sqrt((0.0090840 + 0.0111008) / 2).
+RMSLE_BY_HAND = ((0.0953102**2 + 0.1053605**2) / 2) ** 0.5  # 0.100461
+
+
+def test_rmsle_by_hand_in_tuning_and_test_metrics(spark) -> None:
+    scored = spark.createDataFrame([(100.0, 110.0), (1000.0, 900.0)], "y double, prediction double")
+
+    evaluator = build_evaluator("regression", "rmsle", "y")
+
+    assert evaluator.evaluate(scored) == pytest.approx(RMSLE_BY_HAND, rel=1e-5)
+    assert not evaluator.isLargerBetter() and not higher_is_better("rmsle")
+    assert regression_metrics(scored, "y")["rmsle"] == pytest.approx(RMSLE_BY_HAND, rel=1e-5)
+    # Dollar RMSE of the same errors (10 and 100) is set by the larger sale alone.
+    assert regression_metrics(scored, "y")["rmse"] == pytest.approx((10_100 / 2) ** 0.5)
+
+
+def test_rmsle_clips_a_non_positive_prediction_to_a_large_finite_error(spark) -> None:
+    scored = spark.createDataFrame([(1.0, -5.0), (1.0, 0.0)], "y double, prediction double")
+
+    expected = abs(math.log(LOG_PREDICTION_FLOOR))  # 13.8: both rows clipped to the floor
+    assert LogErrorEvaluator(labelCol="y").evaluate(scored) == pytest.approx(expected)
+    assert regression_metrics(scored, "y")["rmsle"] == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("label", [0.0, -3.0, None])
+def test_rmsle_fails_on_a_non_positive_label_naming_it_and_test_metrics_report_nan(spark, label) -> None:
+    scored = spark.createDataFrame([(100.0, 110.0), (label, 5.0)], "y double, prediction double")
+
+    with pytest.raises(Exception, match=r"rmsle needs labels > 0: y is"):
+        build_evaluator("regression", "rmsle", "y").evaluate(scored)
+    if label is not None:
+        assert math.isnan(regression_metrics(scored, "y")["rmsle"])
+
+
+def test_rmsle_is_a_regression_metric_only() -> None:
+    assert "rmsle" in TUNING_METRICS["regression"] and "rmsle" in TEST_METRICS["regression"]
+    with pytest.raises(ValueError, match="cannot tune a classification model on 'rmsle'"):
+        build_evaluator("classification", "rmsle", "y")
 
 
 def test_regression_metrics_refuse_empty_frames(spark) -> None:
