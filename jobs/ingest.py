@@ -2,9 +2,8 @@
 
 Each source is a file stream (Databricks Auto Loader on Databricks) run with
 ``trigger(availableNow=True)``: it reads only the files its checkpoint has not seen, in
-batches of at most ``max_files_per_trigger`` files, then stops. A batch's files are parsed
-once (into a cache); every batch is checked first and written only if it passes its limits:
-then it appends the raw rows to bronze (a line that does not parse keeps its text in
+batches of at most ``max_files_per_trigger`` files, then stops. Every batch is checked first
+and written only if it passes its limits: then it appends the raw rows to bronze (a line that does not parse keeps its text in
 ``_corrupt_record``), appends the rows that fail parsing, typing or expectations to
 quarantine, writes the latest record per key to silver (an append when silver cannot hold the
 batch's keys, else a MERGE) and appends one audit row naming its files. The appends are Delta

@@ -96,16 +96,11 @@ class BatchWriter:
         Nothing is written before the batch passes its limits, so a failed batch leaves no row
         that no audit counts, and its rerun reads the landing files as they are then (fixed or
         removed). A replay of a batch that did write bronze checks what bronze holds instead,
-        so silver and quarantine always follow from bronze. The landing files are parsed once
-        (into the cache `landed_batch` fills, which the checks and bronze read); the checked
-        rows are cached once more for the counts, the limits, quarantine and silver.
+        so silver and quarantine always follow from bronze. The landing files are parsed three
+        times (their names; the checks, cached for the counts, quarantine and silver; bronze):
+        caching the parsed rows at listing, to parse them once, measured slower at 2M rows
+        (bench/RESULTS.md), the cache costing more than the two parses it saves.
         """
-        try:
-            self._write_rows(landed, batch_id)
-        finally:
-            landed.release()
-
-    def _write_rows(self, landed: Landed, batch_id: int) -> None:
         source, tables, spark = self.source, self.context.tables, self.context.spark
         started, clock = datetime.now(timezone.utc), time.monotonic()
         app_id = self.app_id()
@@ -133,7 +128,6 @@ class BatchWriter:
                 check_limits(source, read, quarantined, rows, batch_id)
             appended = tables.append_once(raw, source.table, app_id, batch_id, merge_schema=evolve,
                                           properties=BATCH_STATISTICS, note=ingested_at.isoformat())
-            landed.release()  # bronze holds the parsed rows now; the checked rows are cached
             written = appended.metrics.get("numOutputRows") if appended is not None else None
             if first is None and written is not None and written != read:
                 raise IngestError(

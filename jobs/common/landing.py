@@ -133,21 +133,12 @@ def read_sample(context: JobContext, path: str, format_: str, options: dict[str,
 
 @dataclass
 class Landed:
-    """A batch's readable rows (None if there are none) and files, and the files no reader can parse.
-
-    `rows` may read a cached copy of the parsed files: `release` frees it once the batch is written.
-    """
+    """A batch's readable rows (None if there are none) and files, and the files no reader can parse."""
 
     rows: DataFrame | None
     files: list[FileReport]
     ingested_at: datetime | None
     unreadable: list[FileReport] = field(default_factory=list)
-    cached: DataFrame | None = None
-
-    def release(self) -> None:
-        if self.cached is not None:
-            self.cached.unpersist()
-            self.cached = None
 
 
 def batch_files(batch: DataFrame) -> tuple[list[FileReport], datetime | None]:
@@ -164,19 +155,6 @@ def batch_files(batch: DataFrame) -> tuple[list[FileReport], datetime | None]:
 
 
 def landed_batch(batch: DataFrame) -> Landed:
-    """A batch as read from the landing files, without the per-file columns once they are listed.
-
-    The files are parsed once, here: listing them fills a cache of the parsed rows, which the
-    checks and the bronze append then read instead of the files (a read failure shows here,
-    before anything is written). The caller releases it (`Landed.release`).
-    """
-    cached = batch.persist()
-    try:
-        files, ingested_at = batch_files(cached)
-    except Exception:
-        cached.unpersist()
-        raise
-    if not files:
-        cached.unpersist()
-        return Landed(None, files, ingested_at)
-    return Landed(cached.drop(FILE_BYTES, FILE_MODIFIED), files, ingested_at, cached=cached)
+    """A batch as read from the landing files, without the per-file columns once they are listed."""
+    files, ingested_at = batch_files(batch)
+    return Landed(batch.drop(FILE_BYTES, FILE_MODIFIED) if files else None, files, ingested_at)

@@ -1,5 +1,5 @@
 """How ingest writes silver: an idempotent append for keys silver cannot hold, a MERGE only for
-keys it may; and the landing files parsed once per batch."""
+keys it may."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 
 from jobs.common.ingest_writer import BatchWriter
-from jobs.common.landing import landed_batch, read_landing
+from jobs.common.landing import read_landing
 from jobs.ingest import ingest
 from tests.ingest_fixtures import assert_reconciles, context_for, land, rows
 
@@ -61,15 +61,3 @@ def test_a_replayed_batch_finds_its_silver_append_and_writes_nothing(spark, tmp_
     audit = context.tables.read("ingest_audit").where("batch_id = 1").collect()
     assert [(a["rows_silver"], a["duplicates_merged"]) for a in audit] == [(1, 1)]
 
-
-def test_a_batch_is_parsed_once_when_its_files_are_listed(spark, tmp_path) -> None:
-    context = context_for(spark, tmp_path)
-    path = land(tmp_path, "a.csv", HEADER + "1,2024-01-01,Oslo,100\n2,2024-01-01,Oslo,200\n")
-    source = context.settings.source("things")
-    landed = landed_batch(read_landing(context, source, path=path.as_uri()))
-    try:
-        path.write_text(HEADER)  # what the checks and bronze read is what was listed
-        assert sorted(r["id"] for r in landed.rows.collect()) == ["1", "2"]
-    finally:
-        landed.release()
-    assert landed.cached is None
