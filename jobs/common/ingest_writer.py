@@ -8,6 +8,8 @@ from __future__ import annotations
 import logging
 import time
 from datetime import datetime, timezone
+from functools import reduce
+from operator import and_
 
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
@@ -95,8 +97,9 @@ class BatchWriter:
         that no audit counts, and its rerun reads the landing files as they are then (fixed or
         removed). A replay of a batch that did write bronze checks what bronze holds instead,
         so silver and quarantine always follow from bronze. The landing files are parsed three
-        times (their names; the checks, cached for quarantine and silver; bronze); the counts
-        come from the cached rows.
+        times (their names; the checks, cached for the counts, quarantine and silver; bronze):
+        caching the parsed rows at listing, to parse them once, measured slower at 2M rows
+        (bench/RESULTS.md), the cache costing more than the two parses it saves.
         """
         source, tables, spark = self.source, self.context.tables, self.context.spark
         started, clock = datetime.now(timezone.utc), time.monotonic()
@@ -120,8 +123,7 @@ class BatchWriter:
         # the plan (the checks of a wide table made the optimizer run for minutes on each query).
         rows = checked(batch_rows, source, conformed.missing).persist()
         try:
-            read, quarantined = rows.agg(
-                F.count(F.lit(1)), F.count(F.when(F.size(ingestion_checks.FAILURES) > 0, 1))).first()
+            read, quarantined, key_ranges = self._counts(rows)
             if first is None:
                 check_limits(source, read, quarantined, rows, batch_id)
             appended = tables.append_once(raw, source.table, app_id, batch_id, merge_schema=evolve,
@@ -132,7 +134,9 @@ class BatchWriter:
                     f"source {source.name} batch {batch_id}: {written} rows went to bronze but {read} were "
                     "checked: a landing file changed while it was read; rerun to replay the batch from bronze")
             bronze_seconds = time.monotonic() - clock
-            merged, kept = self._quarantine_and_merge(rows, app_id, batch_id)
+            tables.append_once(ingestion_checks.failed(rows), source.quarantine, app_id, batch_id,
+                               properties=BATCH_STATISTICS)
+            merged, kept = self._write_silver(rows, key_ranges, batch_id, replay=first is not None)
         finally:
             rows.unpersist()
         counts = batch_counts(source, read, quarantined, kept)
@@ -141,6 +145,13 @@ class BatchWriter:
         for key in COUNTS:
             self.totals[key] += counts[key]
         log.info("%s batch %s: %s", source.name, batch_id, counts)
+
+    def _counts(self, rows: DataFrame) -> tuple[int, int, list[tuple[object, object]]]:
+        """Rows read, rows quarantined and each key column's range among the rows that pass, in one pass."""
+        passing = F.size(ingestion_checks.FAILURES) == 0
+        bounds = [agg(F.when(passing, F.col(k))) for k in self.source.key for agg in (F.min, F.max)]
+        found = rows.agg(F.count(F.lit(1)), F.count(F.when(~passing, 1)), *bounds).first()
+        return found[0], found[1], list(zip(found[2::2], found[3::2], strict=True))
 
     def _audit_without_rows(self, landed: Landed, batch_id: int, started: datetime) -> None:
         """Audit a batch whose files hold no row (empty, unreadable or removed), naming each file."""
@@ -169,23 +180,44 @@ class BatchWriter:
             return raw
         return tables.read(table).limit(0).unionByName(raw, allowMissingColumns=True)
 
-    def _quarantine_and_merge(self, rows: DataFrame, app_id: str, batch_id: int) -> tuple[dict[str, int], int]:
-        """Quarantine the batch's failed rows, upsert the rest into silver; return the merge and rows kept."""
+    def _write_silver(self, rows: DataFrame, key_ranges: list[tuple[object, object]], batch_id: int,
+                      replay: bool) -> tuple[dict[str, int], int]:
+        """Write the latest passing row per key to silver; return the merge metrics and rows kept.
+
+        Only keys silver may already hold need a MERGE: a batch whose keys are all new (always
+        so for the first batch, and without a key, where every row is its own record) is an
+        idempotent append, which neither joins nor rewrites silver's files.
+        """
         source, tables = self.source, self.context.tables
-        evolve = source.drift.add_new_columns
-        tables.append_once(ingestion_checks.failed(rows), source.quarantine, app_id, batch_id,
-                           properties=BATCH_STATISTICS)
-        latest = latest_per_key(ingestion_checks.passed(rows), source.key, source.order_by)
-        if source.key:
-            # `rows` is cached and its dedup deterministic, so Delta need not copy it again.
-            merged = tables.merge(latest, source.silver, merge_condition(source.key),
-                                  newer_condition(source.order_by), evolve_schema=evolve,
-                                  stable_source=True)
-            return merged, merged["numSourceRows"]
-        # Without a key every row is its own record: an idempotent append.
-        appended = tables.append_once(latest, source.silver, app_id, batch_id, merge_schema=evolve)
-        kept = appended.metrics.get("numOutputRows", 0) if appended else latest.count()
-        return {"numTargetRowsInserted": kept}, kept
+        tag = f"{self.app_id()}/{batch_id}"
+        earlier = tables.find_commit(source.silver, tag) if replay and tables.has_data(source.silver) else None
+        if earlier is None:
+            latest = latest_per_key(ingestion_checks.passed(rows), source.key, source.order_by)
+            if self._may_collide(rows, key_ranges):
+                # `rows` is cached and its dedup deterministic, so Delta need not copy it again.
+                merged = tables.merge(latest, source.silver, merge_condition(source.key),
+                                      newer_condition(source.order_by),
+                                      evolve_schema=source.drift.add_new_columns, stable_source=True)
+                return merged, merged["numSourceRows"]
+            earlier = tables.append_once(latest, source.silver, self.app_id(), batch_id,
+                                         merge_schema=source.drift.add_new_columns)
+        kept = earlier.metrics.get("numOutputRows", 0) if earlier is not None else 0
+        return {"numSourceRows": kept, "numTargetRowsInserted": kept, "numTargetRowsUpdated": 0}, kept
+
+    def _may_collide(self, rows: DataFrame, key_ranges: list[tuple[object, object]]) -> bool:
+        """Whether silver may hold a key of the batch's passing rows.
+
+        Silver is read only within the batch's key range, which Delta's file statistics prune
+        to the files that can hold such keys (none when the batch's keys are beyond silver's);
+        a left-semi join of the batch's keys against those tells.
+        """
+        source, tables = self.source, self.context.tables
+        if not source.key or not tables.has_data(source.silver) or None in (low for low, _ in key_ranges):
+            return False  # no key, no silver, or no passing row
+        in_range = [F.col(k).between(low, high) for k, (low, high) in zip(source.key, key_ranges, strict=True)]
+        silver = tables.delta_table(source.silver).toDF().select(*source.key).where(reduce(and_, in_range))
+        keys = ingestion_checks.passed(rows).select(*source.key)
+        return not keys.alias("s").join(silver.alias("t"), F.expr(merge_condition(source.key)), "left_semi").isEmpty()
 
     def _audit(self, batch_id: int, started: datetime, counts: dict[str, int], merged: dict[str, int],
                landed: Landed, seconds: tuple[float, float]) -> None:
