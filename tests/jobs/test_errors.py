@@ -165,20 +165,17 @@ def _own_schema(tmp_path: Path) -> list[str]:
     return [*_options(tmp_path), "--set", "use_case.schema=errors_" + re.sub(r"\W", "_", tmp_path.name)]
 
 
-def test_training_before_ingest_names_the_missing_table(spark, tmp_path, capsys) -> None:
+@pytest.mark.parametrize(("job", "message"), [
+    (train.main, "error: table {schema}.{settings.features.input_table} does not exist; "
+                 "run the job that writes it first"),
+    (monitor.main, "error: no scoring batch to monitor in {schema}.{settings.score.audit_table}; "
+                   "run lakehouse-score first"),
+], ids=["training before ingest", "monitoring before scoring"])
+def test_a_job_run_before_the_one_it_needs_is_one_line(spark, tmp_path, capsys, job, message) -> None:
     settings = load_settings("house_sales", "local", overrides=_own_schema(tmp_path)[3::2])
-    code, lines = _failure(capsys, train.main, _own_schema(tmp_path))
+    code, lines = _failure(capsys, job, _own_schema(tmp_path))
     assert code == DATA_ERROR
-    assert lines == [f"error: table {settings.use_case.schema_}.{settings.features.input_table} does not exist; "
-                     "run the job that writes it first"]
-
-
-def test_monitoring_before_any_scoring_is_one_line(spark, tmp_path, capsys) -> None:
-    settings = load_settings("house_sales", "local", overrides=_own_schema(tmp_path)[3::2])
-    code, lines = _failure(capsys, monitor.main, _own_schema(tmp_path))
-    assert code == DATA_ERROR
-    assert lines == [f"error: no scoring batch to monitor in {settings.use_case.schema_}.{settings.score.audit_table}; "
-                     "run lakehouse-score first"]
+    assert lines == [message.format(schema=settings.use_case.schema_, settings=settings)]
 
 
 def test_default_steps_with_no_column_to_learn_from_are_one_line(spark, tmp_path, capsys) -> None:
