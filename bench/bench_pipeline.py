@@ -14,12 +14,14 @@ test RMSE and R²) and the Spark jobs, task time and bytes of each stage. Run::
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 from bench import pipeline_spec as spec
 from bench.child import run_child
-from bench.measure import read_records
+from bench.measure import read_records, wait_for_quiet
 from bench.report import Records, pipeline_table, scaling_table, spark_table
 from tests.spark_processes import ROOT, standalone_cluster
 
@@ -66,20 +68,29 @@ def compare(rows: int, args: argparse.Namespace) -> str:
 
 def scaling(rows: int, args: argparse.Namespace) -> str:
     runs: dict[str, tuple[Records, str]] = {}
+    loads: list[str] = []
+
+    def quietly(name: str, run: Callable[[], tuple[Records, str]]) -> None:
+        before, quiet = wait_for_quiet(args.quiet_load, args.quiet_wait)
+        runs[name] = run()
+        loads.append(f"{name}: load {before:.2f} before{'' if quiet else ' (NOT quiet)'}, "
+                     f"{os.getloadavg()[0]:.2f} after")
+
     for master in ("local[1]", "local[2]"):
-        runs[master] = run_project(rows, fresh(Path(args.work) / f"scaling_{master[6]}"), args, master)
+        quietly(master, lambda m=master: run_project(rows, fresh(Path(args.work) / f"scaling_{m[6]}"), args, m))
     work = fresh(Path(args.work) / "scaling_cluster")
     with standalone_cluster(fresh(work / "cluster"), workers=2, cores=1, memory="4g") as (url, workers, _):
         conf = ["spark.executor.memory=3g", "spark.executor.cores=1", "spark.cores.max=2",
                 f"spark.executorEnv.PYTHONPATH={ROOT}"]
         parents = ",".join(str(w.process.pid) for w in workers)
-        runs[CLUSTER] = run_project(rows, work, args, url, conf, {"BENCH_EXECUTOR_PARENTS": parents})
+        quietly(CLUSTER, lambda: run_project(rows, work, args, url, conf, {"BENCH_EXECUTOR_PARENTS": parents}))
     if not args.keep:
         shutil.rmtree(Path(args.work), ignore_errors=True)
     statuses = "; ".join(f"{name}: {status}" for name, (_, status) in runs.items())
     details = [f"Spark per stage, {name}:\n\n{spark_table(records)}" for name, (records, _) in runs.items()]
     return "\n\n".join([f"### Scaling, {rows:,} rows", scaling_table(
-        runs, {"local[1]": 1, "local[2]": 2, CLUSTER: 2}, "local[1]", "local[2]"), statuses, *details])
+        runs, {"local[1]": 1, "local[2]": 2, CLUSTER: 2}, "local[1]", "local[2]"), statuses,
+        "1-minute load average: " + "; ".join(loads), *details])
 
 
 def parse(argv: list[str] | None = None) -> argparse.Namespace:
@@ -88,6 +99,10 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--scaling", action="store_true",
                         help="instead: the project's side at --scaling-rows on local[1], local[2] and a cluster")
     parser.add_argument("--scaling-rows", type=int, default=1_000_000)
+    parser.add_argument("--quiet-load", type=float, default=1.5,
+                        help="scaling: wait for the 1-minute load average to fall below this before each run")
+    parser.add_argument("--quiet-wait", type=float, default=900.0,
+                        help="scaling: seconds to wait for it at most (the figure then says NOT quiet)")
     parser.add_argument("--work", default="/tmp/bench_pipeline")
     parser.add_argument("--driver-memory", default="8g")
     parser.add_argument("--memory-gib", type=float, default=14.0,

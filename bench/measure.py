@@ -182,3 +182,19 @@ def read_records(path: Path) -> dict[str, dict[str, Any]]:
                 record = json.loads(line)
                 records.setdefault(record["stage"], {}).update(record)
     return records
+
+
+def wait_for_quiet(limit: float = 1.5, timeout: float = 900.0, poll: float = 10.0,
+                   load: Callable[[], float] = lambda: os.getloadavg()[0],
+                   sleep: Callable[[float], None] = time.sleep) -> tuple[float, bool]:
+    """Wait until the 1-minute load average is below `limit` (at most `timeout` seconds).
+
+    A scaling figure means something only when the cores it counts are free: a run measured under
+    a load of 8 timeshares its task slots. Returns the load when the wait ended and whether it was
+    below the limit, so the bench prints both beside its figures instead of failing.
+    """
+    waited = 0.0
+    while (current := load()) >= limit and waited < timeout:
+        sleep(poll)
+        waited += poll
+    return current, current < limit
