@@ -53,6 +53,7 @@ def test_the_stages_count_the_rows_of_their_results() -> None:
     assert profile_table.STAGE.rows(SimpleNamespace(rows=1460)) == 1460
     assert features.STAGE.rows({"train": 1000, "test": 460}) == 1460
     assert train.STAGE.rows({"train_rows": 1047}) == 1047
+    assert select_features.STAGE.rows({"rows": 1460, "kept": ["x"]}) == 1460
     assert score.STAGE.rows({"rows_scored": 12}) == 12
     assert promote.STAGE.rows({"promoted": True}) is None
     assert summed("rows")({}) == 0
