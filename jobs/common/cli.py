@@ -19,6 +19,7 @@ from jobs.common.session import get_spark, is_connect
 from jobs.common.tables import TableStore
 from jobs.common.views import register_views
 from transforms.modeling.defaults import DefaultsError
+from transforms.modeling.gate import GateError
 from transforms.modeling.labels import LabelError
 from transforms.modeling.split import SplitTableError
 
@@ -33,7 +34,7 @@ QUIET_LOGGERS = ("py4j", "urllib3", "mlflow", "matplotlib", "xgboost", "XGBoost-
 # these copies only show with -v.
 QUERY_CONTEXT_LOGGERS = ("SQLQueryContextLogger", "DataFrameQueryContextLogger")
 # Foreseeable failures raised by the library (no I/O, so it cannot know UserError), exit DATA_ERROR.
-DATA_ERRORS = (UserError, LabelError, SplitTableError, DefaultsError)
+DATA_ERRORS = (UserError, LabelError, SplitTableError, DefaultsError, GateError)
 
 
 @dataclass(frozen=True)
