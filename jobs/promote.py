@@ -53,7 +53,7 @@ def promote(context: JobContext, args: argparse.Namespace | None = None) -> dict
     if champion is not None and champion.version == challenger.version:
         return {"model_name": name, "version": str(challenger.version), "promoted": False,
                 "reasons": [f"version {challenger.version} is already @{model.alias}"]}
-    rows = frozen_test_rows(context, challenger.run_id)
+    rows = frozen_test_rows(context, challenger)
     challenger_metrics = _metrics_on_test_rows(context, challenger, rows)
     champion_metrics = _metrics_on_test_rows(context, champion, rows) if champion is not None else None
     thresholds = {k: Bound(v.min, v.max) for k, v in gate.thresholds.items()}

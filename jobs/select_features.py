@@ -37,7 +37,7 @@ from transforms.selection.pipeline import report_frame
 log = logging.getLogger(__name__)
 
 # The progress line of the job, alone or in run_all: name, rows, seconds.
-STAGE = Stage("select")
+STAGE = Stage("select", lambda result: result["rows"])
 
 
 def report_csv(rows: list[dict[str, Any]]) -> str:
@@ -61,7 +61,8 @@ def select_features(context: JobContext, args: argparse.Namespace | None = None)
     with mlflow.start_run(run_name=f"{use_case.name}-selection") as run:
         model = pipeline.fit(split_part(features, TRAIN))
         selected = model.transform(features)
-        tables.write(selected, selection.output_table)
+        # The rows selected from, as the Delta commit counted them while writing: no pass of its own.
+        written = tables.write_tagged(selected, selection.output_table, run.info.run_id)
         rows = selection_report(model)
         tables.write(
             report_frame(context.spark, rows).withColumn("run_id", F.lit(run.info.run_id)), selection.report_table
@@ -81,7 +82,8 @@ def select_features(context: JobContext, args: argparse.Namespace | None = None)
             "report_table": tables.qualified(selection.report_table),
         })
     log.info("kept %d of %d features: %s", len(kept), len(inputs), kept)
-    return {"run_id": run.info.run_id, "features_in": len(inputs), "kept": kept, "report_rows": len(rows)}
+    return {"run_id": run.info.run_id, "features_in": len(inputs), "kept": kept, "report_rows": len(rows),
+            "rows": written.metrics.get("numOutputRows") if written else None}
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -19,21 +19,25 @@ from jobs.common.session import get_spark, is_connect
 from jobs.common.tables import TableStore
 from jobs.common.views import register_views
 from transforms.modeling.defaults import DefaultsError
+from transforms.modeling.gate import GateError
 from transforms.modeling.labels import LabelError
 from transforms.modeling.split import SplitTableError
 
 log = logging.getLogger("lakehouse_ml")
 
-# The project's own loggers (INFO, DEBUG with -v) and the chatty libraries kept at WARNING.
-OWN_LOGGERS = ("lakehouse_ml", "jobs", "transforms", "bench")
+# The project's own loggers (INFO, DEBUG with -v) and the chatty libraries kept at WARNING. A job
+# run as `python -m jobs.train` (or as a Databricks python file) logs as `__main__`.
+OWN_LOGGERS = ("lakehouse_ml", "jobs", "transforms", "bench", "__main__")
 QUIET_LOGGERS = ("py4j", "urllib3", "mlflow", "matplotlib", "xgboost", "XGBoost-PySpark", "PIL",
                  "alembic", "git", "fontTools", "numexpr")
+# The loggers MLflow gives a handler of its own when imported (mlflow.utils.logging_utils).
+MLFLOW_CONFIGURED_LOGGERS = ("mlflow", "alembic", "huey", "sqlalchemy.engine")
 # pyspark logs every SQL / DataFrame error it converts, as a JSON line with the JVM stack, at
 # ERROR, before raising it: the exception itself reaches the user (one line or a traceback), so
 # these copies only show with -v.
 QUERY_CONTEXT_LOGGERS = ("SQLQueryContextLogger", "DataFrameQueryContextLogger")
 # Foreseeable failures raised by the library (no I/O, so it cannot know UserError), exit DATA_ERROR.
-DATA_ERRORS = (UserError, LabelError, SplitTableError, DefaultsError)
+DATA_ERRORS = (UserError, LabelError, SplitTableError, DefaultsError, GateError)
 
 
 @dataclass(frozen=True)
@@ -79,6 +83,25 @@ def configure_logging(verbose: bool = False) -> None:
         logging.getLogger(name).setLevel(logging.WARNING)
     for name in QUERY_CONTEXT_LOGGERS:
         logging.getLogger(name).setLevel(logging.ERROR if verbose else logging.CRITICAL)
+    quiet_mlflow_prints(verbose)
+
+
+def quiet_mlflow_prints(verbose: bool) -> None:
+    """MLflow prints some events with print(), not through a logger ("Successfully registered model
+    'x'.", "Created version '3' of model 'x'."), to the stream its loggers' handler writes to as
+    well: give that handler a stream of its own (its warnings still show) and switch the printed
+    one off unless verbose. The train job logs its own line saying what it registered."""
+    # Not imported yet: a job that never imports MLflow has nothing of it to print, and importing
+    # it here would cost every job seconds.
+    logging_utils = sys.modules.get("mlflow.utils.logging_utils")
+    if logging_utils is None:
+        return
+    printed = logging_utils.MLFLOW_LOGGING_STREAM
+    for name in MLFLOW_CONFIGURED_LOGGERS:
+        for handler in logging.getLogger(name).handlers:
+            if isinstance(handler, logging.StreamHandler) and handler.stream is printed:
+                handler.setStream(logging_utils.MlflowLoggingStream())
+    printed.enabled = verbose
 
 
 def open_context(args: argparse.Namespace, whole_catalog: bool = True) -> JobContext:

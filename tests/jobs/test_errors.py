@@ -134,6 +134,21 @@ def test_scoring_an_alias_or_version_no_version_carries_lists_the_registered_one
         "run lakehouse-train and lakehouse-promote first"])
 
 
+@pytest.mark.parametrize("trained_by", ["a run without lineage tags", "no run"])
+def test_promoting_a_version_whose_run_records_no_lineage_is_one_line(spark, tmp_path, capsys, trained_by) -> None:
+    name = _registry(tmp_path)
+    client().create_registered_model(name)
+    run_id = client().create_run("0").info.run_id if trained_by != "no run" else None
+    version = client().create_model_version(name, source=str(tmp_path), run_id=run_id).version
+    client().set_registered_model_alias(name, "challenger", version)
+    code, lines = _failure(capsys, promote.main, _options(tmp_path))
+    assert code == DATA_ERROR
+    why = (f": its training run {run_id} records no lineage tag (source_table, source_table_version)" if run_id
+           else " names no training run")
+    assert lines == [f"error: model '{name}' version 1{why}, so the gate cannot read the rows it was tested on; "
+                     "run lakehouse-train again to register a challenger that records them, then lakehouse-promote"]
+
+
 def _lakehouse(spark, tmp_path: Path) -> TableStore:
     return TableStore(spark, _settings(tmp_path))
 

@@ -28,6 +28,7 @@ from jobs.common.errors import CONFIG_ERROR, DATA_ERROR
 from jobs.common.progress import Stage, summed
 from jobs.common.tables import MissingTableError
 from transforms.modeling.defaults import DefaultsError
+from transforms.modeling.gate import decide
 
 JOBS = (generate, ingest, profile_table, features, select_features, train, promote, score, monitor)
 
@@ -53,6 +54,7 @@ def test_the_stages_count_the_rows_of_their_results() -> None:
     assert profile_table.STAGE.rows(SimpleNamespace(rows=1460)) == 1460
     assert features.STAGE.rows({"train": 1000, "test": 460}) == 1460
     assert train.STAGE.rows({"train_rows": 1047}) == 1047
+    assert select_features.STAGE.rows({"rows": 1460, "kept": ["x"]}) == 1460
     assert score.STAGE.rows({"rows_scored": 12}) == 12
     assert promote.STAGE.rows({"promoted": True}) is None
     assert summed("rows")({}) == 0
@@ -80,6 +82,16 @@ def test_defaults_that_find_nothing_to_learn_from_are_one_line(no_session, capsy
         cli.run_job("a job", body, [], stage=Stage("train"))
     assert exit_.value.code == DATA_ERROR
     assert capsys.readouterr().err == "error: no column to learn from: country: one value in every row\n"
+
+
+def test_a_gate_that_cannot_compare_is_one_line(no_session, capsys) -> None:
+    def body(context: object, args: argparse.Namespace) -> None:
+        decide({"rmsle": float("nan")}, None, "rmsle", 0.0, {})
+
+    with pytest.raises(SystemExit) as exit_:
+        cli.run_job("promote", body, [], stage=promote.STAGE)
+    assert exit_.value.code == DATA_ERROR
+    assert capsys.readouterr().err.startswith("error: gate: the challenger's rmsle on the test rows is NaN (")
 
 
 def test_the_reference_run_logs_and_fails_as_every_job(monkeypatch, capsys) -> None:

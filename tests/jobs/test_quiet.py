@@ -17,7 +17,7 @@ from jobs.common.progress import step
 from jobs.common.session import console_progress, delta_jar_conf, delta_packages, jvm_logging
 from tests.spark_processes import ROOT, spark_env
 
-LOGGERS = ("lakehouse_ml", "jobs.common.ingestion", "transforms.modeling.tuning", "py4j", "py4j.clientserver",
+LOGGERS = ("lakehouse_ml", "jobs.common.ingestion", "transforms.modeling.tuning", "__main__", "py4j", "py4j.clientserver",
            "mlflow", "urllib3", "matplotlib", "xgboost", "XGBoost-PySpark", "SQLQueryContextLogger")
 
 
@@ -38,6 +38,8 @@ def test_only_the_project_logs_info_and_verbose_logs_debug(restored_levels) -> N
     configure_logging()
     assert _levels() == {
         "lakehouse_ml": "INFO", "jobs.common.ingestion": "INFO", "transforms.modeling.tuning": "INFO",
+        # A job run as `python -m jobs.train` logs as __main__: its own lines show too.
+        "__main__": "INFO",
         "py4j": "WARNING", "py4j.clientserver": "WARNING", "mlflow": "WARNING", "urllib3": "WARNING",
         "matplotlib": "WARNING", "xgboost": "WARNING", "XGBoost-PySpark": "WARNING",
         "SQLQueryContextLogger": "CRITICAL",
@@ -46,6 +48,34 @@ def test_only_the_project_logs_info_and_verbose_logs_debug(restored_levels) -> N
     levels = _levels()
     assert [levels[n] for n in ("lakehouse_ml", "jobs.common.ingestion", "transforms.modeling.tuning")] == ["DEBUG"] * 3
     assert (levels["py4j"], levels["SQLQueryContextLogger"]) == ("WARNING", "ERROR")
+
+
+@pytest.fixture
+def mlflow_streams():
+    """configure_logging switches MLflow's printed stream and its handler's stream: put them back."""
+    from mlflow.utils import logging_utils
+
+    handlers = [h for h in logging.getLogger("mlflow").handlers if isinstance(h, logging.StreamHandler)]
+    before = [(handler, handler.stream) for handler in handlers]
+    enabled = logging_utils.MLFLOW_LOGGING_STREAM.enabled
+    yield logging_utils
+    for handler, stream in before:
+        handler.setStream(stream)
+    logging_utils.MLFLOW_LOGGING_STREAM.enabled = enabled
+
+
+def test_mlflow_prints_its_registration_lines_only_with_verbose(restored_levels, mlflow_streams, capsys) -> None:
+    capsys.readouterr()
+    configure_logging()
+    # What mlflow.register_model (and log_model with registered_model_name) prints.
+    mlflow_streams.eprint("Created version '1' of model 'titanic_survival'.")
+    logging.getLogger("mlflow.store.model_registry").warning("a warning of MLflow's")
+    err = capsys.readouterr().err
+    assert "Created version" not in err
+    assert "WARNING mlflow.store.model_registry: a warning of MLflow's" in err
+    configure_logging(verbose=True)
+    mlflow_streams.eprint("Created version '2' of model 'titanic_survival'.")
+    assert capsys.readouterr().err == "Created version '2' of model 'titanic_survival'.\n"
 
 
 def _ivy_home(tmp_path: Path, with_storage_jar: bool = True) -> Path:

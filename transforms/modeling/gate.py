@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -9,6 +10,16 @@ from transforms.modeling.metrics import higher_is_better
 
 # Relative difference under which two metrics are the same figure.
 TIE_TOLERANCE = 1e-9
+# Why a test metric can have no value (NaN) on a set of rows.
+NAN_CAUSES = {
+    "rmsle": "rmsle needs labels > 0: log has no value at 0 or below",
+    "mape": "mape leaves out rows whose label is 0, and every label is 0",
+}
+
+
+class GateError(ValueError):
+    """A metric the gate compares has no value (NaN) on the test rows: every comparison with NaN is
+    false, so the gate would reject with a reason ("nan above the maximum") that hides the cause."""
 
 
 @dataclass(frozen=True)
@@ -36,6 +47,7 @@ def decide(
     same test rows must be strictly better than the champion's, by at least `margin` times
     |champion's metric|.
     """
+    refuse_nan(challenger, champion, metric, thresholds)
     reasons: list[str] = []
     passed = True
     for name, bound in sorted(thresholds.items()):
@@ -68,3 +80,18 @@ def decide(
     else:
         reasons.append(f"{metric} {ours:.6g} does not beat the champion's {theirs:.6g} by the margin {margin:g}")
     return Decision(passed and better, reasons)
+
+
+def refuse_nan(
+    challenger: Mapping[str, float], champion: Mapping[str, float] | None, metric: str, thresholds: Mapping[str, Bound]
+) -> None:
+    """Raise `GateError`, naming the metric, whose it is and why, when a metric the gate compares is NaN."""
+    keys = {name: f"gate.thresholds.{name}" for name in sorted(thresholds)}
+    keys[metric] = "gate.metric"
+    for name, key in keys.items():
+        for whose, metrics in (("challenger", challenger), ("champion", champion or {})):
+            value = metrics.get(name)
+            if value is not None and math.isnan(value):
+                cause = NAN_CAUSES.get(name, f"{name} has no value on these rows")
+                raise GateError(f"gate: the {whose}'s {name} on the test rows is NaN ({cause}), so the gate cannot "
+                                f"compare it; use another metric than {name} in {key}")

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from transforms.modeling.gate import Bound, decide
+import pytest
+
+from transforms.modeling.gate import Bound, GateError, decide
+from transforms.modeling.metrics import regression_metrics
 
 LOOSE = {"rmse": Bound(max=100.0)}
 
@@ -43,3 +46,26 @@ def test_unknown_threshold_metric_is_a_reason_not_a_crash() -> None:
 
 
 # --- the job, on 60 rows: y = 3x + noise-free offset, two features ---
+
+
+RMSLE_NAN = ("the challenger's rmsle on the test rows is NaN (rmsle needs labels > 0: log has no value at 0 or "
+             "below), so the gate cannot compare it; use another metric than rmsle in ")
+
+
+def test_a_nan_metric_is_refused_naming_it_and_why(spark) -> None:
+    # A label of 0 has no log: the test metrics report rmsle as NaN rather than failing.
+    scored = spark.createDataFrame([(0.0, 1.0), (2.0, 2.5), (4.0, 3.5)], "y double, prediction double")
+    challenger = regression_metrics(scored, "y")
+    champion = {**challenger, "rmsle": 0.5}
+    with pytest.raises(GateError) as no_champion:
+        decide(challenger, None, "rmsle", 0.0, {})
+    assert str(no_champion.value) == "gate: " + RMSLE_NAN + "gate.metric"
+    with pytest.raises(GateError, match=r"in gate\.metric$"):
+        decide(challenger, champion, "rmsle", 0.0, {})
+    with pytest.raises(GateError) as bounded:
+        decide(challenger, None, "rmse", 0.0, {"rmsle": Bound(max=1.0)})
+    assert str(bounded.value) == "gate: " + RMSLE_NAN + "gate.thresholds.rmsle"
+    with pytest.raises(GateError, match=r"^gate: the champion's mape on the test rows is NaN"):
+        decide({"mape": 0.1}, {"mape": float("nan")}, "mape", 0.0, {})
+    # A NaN the gate does not compare decides nothing.
+    assert decide(challenger, None, "rmse", 0.0, {"rmse": Bound(max=10.0)}).promote
