@@ -93,6 +93,12 @@ def delta_jar_conf(conf: dict[str, str], ivy_home: Path | None = None) -> dict[s
     return {"spark.jars": ",".join([*listed, *jars])}
 
 
+def executors_in_driver(master: str) -> bool:
+    """Whether `master` runs the executors inside the driver JVM (`local`, `local[4]`,
+    `local[*, 2]`), so the driver's classpath is theirs; `local-cluster[...]` starts others."""
+    return master.strip() == "local" or master.strip().startswith("local[")
+
+
 def local_driver_conf(conf: dict[str, str], ivy_home: Path | None = None,
                       archive_home: Path | None = None) -> tuple[dict[str, str], tuple[Path, Path] | None]:
     """For a local driver JVM this process starts: Delta's cached jars on its classpath (one
@@ -148,7 +154,7 @@ def _local_session(settings: Settings) -> SparkSession:
     if driver_starts_here:
         conf.update(jvm_logging(conf))
     driver_conf, dump = {}, None
-    if driver_starts_here and submitted.get("spark.master", settings.spark.master).startswith("local"):
+    if driver_starts_here and executors_in_driver(submitted.get("spark.master", settings.spark.master)):
         driver_conf, dump = local_driver_conf(conf)
         conf.update(driver_conf)
     if not submitted.contains("spark.jars.packages") and not driver_conf:

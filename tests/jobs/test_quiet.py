@@ -19,6 +19,7 @@ from jobs.common.session import (
     console_progress,
     delta_jar_conf,
     delta_packages,
+    executors_in_driver,
     jvm_logging,
     local_driver_conf,
 )
@@ -167,3 +168,10 @@ def test_a_local_driver_takes_the_cached_jars_on_its_classpath_and_its_class_arc
 
 def test_a_local_driver_on_a_cold_ivy_cache_resolves_the_packages_as_before(tmp_path) -> None:
     assert local_driver_conf({}, _ivy_home(tmp_path / "ivy", with_storage_jar=False), tmp_path / "cds") == ({}, None)
+
+
+@pytest.mark.parametrize(("master", "in_driver"), [
+    ("local", True), ("local[*]", True), ("local[4, 2]", True),
+    ("local-cluster[2, 1, 1024]", False), ("spark://host:7077", False), ("yarn", False)])
+def test_only_executors_in_the_driver_jvm_share_its_classpath(master, in_driver) -> None:
+    assert executors_in_driver(master) is in_driver
