@@ -7,7 +7,8 @@ then starts `--runs` fresh processes that open it the way every job does (settin
 the catalog from the lakehouse) and print, in seconds since the process started:
 imports done, session up, first ``select 1`` collected, job context ready (as `run_job` opens
 it: tables are registered as the job touches them), first Delta table read, and then every
-table registered (what `jobs.sql` does at start); and whether Spark ran an Ivy resolution. The load average is printed
+table registered (what `jobs.sql` does at start); whether Spark ran an Ivy resolution and whether
+the driver mapped its class-data-sharing archive (jobs/common/class_archive.py). The load average is printed
 beside the figures: on a shared machine they move with it.
 """
 
@@ -64,7 +65,9 @@ def child(root: str, write_tables: int) -> None:
     context.tables.register_all()
     marks["all_registered"] = _since_start()
     conf = spark.sparkContext.getConf()
-    marks["jars_from_cache"] = conf.contains("spark.jars") and not conf.contains("spark.jars.packages")
+    marks["jars_from_cache"] = (conf.contains("spark.jars") or conf.contains("spark.driver.extraClassPath")) \
+        and not conf.contains("spark.jars.packages")
+    marks["class_archive"] = "SharedArchiveFile" in conf.get("spark.driver.extraJavaOptions", "")
     print(json.dumps(marks))
 
 
@@ -100,11 +103,12 @@ def main(argv: list[str] | None = None) -> None:
     _run_child(args.root, args.tables)
     print(f"wrote {args.tables} Delta tables under {args.root} in {time.monotonic() - started:.1f} s")
     print(f"load average before: {_loadavg()}")
-    print("run  " + "  ".join(f"{s:>16}" for s in STAGES) + "  jars from cache  Ivy report")
+    print("run  " + "  ".join(f"{s:>16}" for s in STAGES) + "  jars from cache  Ivy report  class archive")
     for run in range(1, args.runs + 1):
         marks, stderr = _run_child(args.root)
         print(f"{run:>3}  " + "  ".join(f"{marks[s]:>14.2f} s" for s in STAGES)
-              + f"  {marks['jars_from_cache']!s:>15}  {'yes' if IVY_REPORT in stderr else 'no':>10}")
+              + f"  {marks['jars_from_cache']!s:>15}  {'yes' if IVY_REPORT in stderr else 'no':>10}"
+              f"  {'yes' if marks['class_archive'] else 'no':>13}")
     print(f"load average after: {_loadavg()}")
     shutil.rmtree(args.root, ignore_errors=True)
 

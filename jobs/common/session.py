@@ -9,6 +9,7 @@ client of that server.
 
 from __future__ import annotations
 
+import atexit
 import os
 import sys
 from collections.abc import Iterator
@@ -20,12 +21,14 @@ from pathlib import Path
 from pyspark import SparkConf, SparkContext
 from pyspark.sql import SparkSession
 
+from jobs.common.class_archive import archive_options, archive_path, finish_dump
 from jobs.common.config import Settings
 from jobs.common.ivy_cache import cached_jars, default_ivy_home
 
 DELTA_EXTENSION = "io.delta.sql.DeltaSparkSessionExtension"
 DELTA_CATALOG = "org.apache.spark.sql.delta.catalog.DeltaCatalog"
 DRIVER_JAVA_OPTIONS = "spark.driver.extraJavaOptions"
+DRIVER_CLASSPATH = "spark.driver.extraClassPath"
 LOG4J2_PROPERTY = "log4j2.configurationFile"
 
 
@@ -73,18 +76,45 @@ def delta_packages() -> list[str]:
     return [f"io.delta:delta-spark_2.13:{version('delta_spark')}"]
 
 
+def _ivy_home(conf: dict[str, str], ivy_home: Path | None) -> Path:
+    return Path(conf["spark.jars.ivy"]) if "spark.jars.ivy" in conf else ivy_home or default_ivy_home()
+
+
 def delta_jar_conf(conf: dict[str, str], ivy_home: Path | None = None) -> dict[str, str]:
     """The settings that put Delta's jars on the classpath: the jars a previous resolution left
     in the Ivy cache as `spark.jars` (a warm start resolves nothing and prints no Ivy report),
     else `spark.jars.packages` (the first start downloads them)."""
     packages = delta_packages()
-    home = Path(conf["spark.jars.ivy"]) if "spark.jars.ivy" in conf else ivy_home or default_ivy_home()
-    jars = cached_jars(packages, home)
+    jars = cached_jars(packages, _ivy_home(conf, ivy_home))
     if jars is None:
         listed = [conf["spark.jars.packages"]] if conf.get("spark.jars.packages") else []
         return {"spark.jars.packages": ",".join([*listed, *packages])}
     listed = [conf["spark.jars"]] if conf.get("spark.jars") else []
     return {"spark.jars": ",".join([*listed, *jars])}
+
+
+def executors_in_driver(master: str) -> bool:
+    """Whether `master` runs the executors inside the driver JVM (`local`, `local[4]`,
+    `local[*, 2]`), so the driver's classpath is theirs; `local-cluster[...]` starts others."""
+    return master.strip() == "local" or master.strip().startswith("local[")
+
+
+def local_driver_conf(conf: dict[str, str], ivy_home: Path | None = None,
+                      archive_home: Path | None = None) -> tuple[dict[str, str], tuple[Path, Path] | None]:
+    """For a local driver JVM this process starts: Delta's cached jars on its classpath (one
+    class loader, nothing copied for the in-process executor, and classes its archive can
+    hold) and its class-data-sharing archive (jobs/common/class_archive.py). Returns the
+    settings and, when the JVM dumps an archive at exit, its part file and archive; nothing
+    when the jars are not cached yet (the first start resolves them as `spark.jars.packages`)."""
+    jars = cached_jars(delta_packages(), _ivy_home(conf, ivy_home))
+    if jars is None:
+        return {}, None
+    classpath = ":".join(filter(None, [conf.get(DRIVER_CLASSPATH, ""), *jars]))
+    java_options = conf.get(DRIVER_JAVA_OPTIONS, "")
+    archive = archive_path(classpath, archive_home)
+    options, part = archive_options(java_options, archive)
+    driver_conf = {DRIVER_CLASSPATH: classpath, DRIVER_JAVA_OPTIONS: " ".join(filter(None, [java_options, *options]))}
+    return driver_conf, (None if part is None else (part, archive))
 
 
 def console_progress(conf: dict[str, str]) -> dict[str, str]:
@@ -120,14 +150,21 @@ def _local_session(settings: Settings) -> SparkSession:
     conf = dict(settings.spark.conf)
     conf.update(console_progress(conf))
     # The driver JVM starts with the session: its options apply unless spark-submit started it.
-    if "PYSPARK_GATEWAY_PORT" not in os.environ:
+    driver_starts_here = "PYSPARK_GATEWAY_PORT" not in os.environ
+    if driver_starts_here:
         conf.update(jvm_logging(conf))
-    if not submitted.contains("spark.jars.packages"):
+    driver_conf, dump = {}, None
+    if driver_starts_here and executors_in_driver(submitted.get("spark.master", settings.spark.master)):
+        driver_conf, dump = local_driver_conf(conf)
+        conf.update(driver_conf)
+    if not submitted.contains("spark.jars.packages") and not driver_conf:
         conf.update(delta_jar_conf(conf))
     for key, value in conf.items():
         if not submitted.contains(key):
             builder = builder.config(key, value)
     spark = builder.getOrCreate()
+    if dump is not None:
+        atexit.register(finish_dump, getattr(SparkContext._gateway, "proc", None), *dump)
     # Under spark-submit the JVM logs as it was told; from here on, ERROR only there too.
     spark.sparkContext.setLogLevel("ERROR")
     return spark

@@ -11,10 +11,18 @@ from pathlib import Path
 
 import pytest
 
+from jobs.common.class_archive import DYNAMIC_ARCHIVE_MAGIC
 from jobs.common.cli import configure_logging
 from jobs.common.ivy_cache import cached_jars
 from jobs.common.progress import step
-from jobs.common.session import console_progress, delta_jar_conf, delta_packages, jvm_logging
+from jobs.common.session import (
+    console_progress,
+    delta_jar_conf,
+    delta_packages,
+    executors_in_driver,
+    jvm_logging,
+    local_driver_conf,
+)
 from tests.spark_processes import ROOT, spark_env
 
 LOGGERS = ("lakehouse_ml", "jobs.common.ingestion", "transforms.modeling.tuning", "__main__", "py4j", "py4j.clientserver",
@@ -168,3 +176,32 @@ def test_a_job_prints_no_jvm_warning(tmp_path) -> None:
     shown = [line for line in run.stderr.splitlines() if not line.startswith("WARNING: Using incubator modules")]
     assert shown == []
     assert "one" in run.stdout
+
+
+def test_a_local_driver_takes_the_cached_jars_on_its_classpath_and_its_class_archive(tmp_path) -> None:
+    home = _ivy_home(tmp_path / "ivy")
+    jars = ":".join(sorted(str(jar) for jar in (home / "jars").iterdir()))
+    archives = tmp_path / "cds"
+    conf, dump = local_driver_conf({"spark.driver.extraJavaOptions": "-Xss4m"}, home, archives)
+    part, archive = dump
+    assert conf == {"spark.driver.extraClassPath": jars,
+                    "spark.driver.extraJavaOptions": f"-Xss4m -XX:ArchiveClassesAtExit={part} -Xlog:cds*=off"}
+    assert archive.parent == archives and part.parent == archives
+    # Once a dump finished, later starts map it; the classpath of the configuration stays first.
+    archive.write_bytes(DYNAMIC_ARCHIVE_MAGIC + b"\0" * 64)
+    conf, dump = local_driver_conf({"spark.driver.extraJavaOptions": "-Xss4m"}, home, archives)
+    assert dump is None
+    assert conf["spark.driver.extraJavaOptions"] == f"-Xss4m -XX:SharedArchiveFile={archive} -Xlog:cds*=off"
+    mine, _ = local_driver_conf({"spark.driver.extraClassPath": "/opt/my.jar"}, home, archives)
+    assert mine["spark.driver.extraClassPath"] == f"/opt/my.jar:{jars}"
+
+
+def test_a_local_driver_on_a_cold_ivy_cache_resolves_the_packages_as_before(tmp_path) -> None:
+    assert local_driver_conf({}, _ivy_home(tmp_path / "ivy", with_storage_jar=False), tmp_path / "cds") == ({}, None)
+
+
+@pytest.mark.parametrize(("master", "in_driver"), [
+    ("local", True), ("local[*]", True), ("local[4, 2]", True),
+    ("local-cluster[2, 1, 1024]", False), ("spark://host:7077", False), ("yarn", False)])
+def test_only_executors_in_the_driver_jvm_share_its_classpath(master, in_driver) -> None:
+    assert executors_in_driver(master) is in_driver

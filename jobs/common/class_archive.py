@@ -1,0 +1,101 @@
+"""A class-data-sharing archive (Java's AppCDS) for the local driver JVM.
+
+A local start loads some 20 000 classes (Spark, Scala, Delta) and parses each one; a JDK 17
+dynamic archive holds them already parsed and is mapped in at start. The first start for a
+given JVM, Spark, Delta and classpath dumps the archive as its JVM exits; later starts map it.
+The JVM writes the archive while exiting and a half-written archive crashes the next JVM that
+maps it, so the dump goes to a part file that is moved in place only after the JVM exited
+cleanly. The JVM checks the archive itself (its own build, each classpath jar's size and date)
+and runs without it when anything changed; its messages saying so are switched off.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import uuid
+from importlib.metadata import version
+from pathlib import Path
+
+# The first bytes of a JDK dynamic (top-layer) archive: its header's magic, 0xf00baba8, little-endian.
+DYNAMIC_ARCHIVE_MAGIC = (0xF00BABA8).to_bytes(4, "little")
+# Class sharing logs a warning per class a dump skips and one when an archive does not match.
+QUIET = ("-Xlog:cds*=off",)
+# Options by which the configuration already decides class sharing itself.
+OWN_SHARING_OPTIONS = ("SharedArchiveFile", "ArchiveClassesAtExit", "-Xshare")
+# How long interpreter exit waits for the driver JVM to write its archive (once per key).
+DUMP_TIMEOUT_SECONDS = 180
+
+
+def archive_home() -> Path:
+    """The per-user cache of archives (beside pip's and Ivy's caches)."""
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "lakehouse-ml" / "cds"
+
+
+def java_identity() -> str:
+    """The java the Spark launcher runs (JAVA_HOME's, else PATH's) and its release file."""
+    java_home = os.environ.get("JAVA_HOME")
+    java = str(Path(java_home, "bin", "java")) if java_home else shutil.which("java")
+    if not java:
+        return ""
+    real = Path(java).resolve()
+    try:
+        release = (real.parent.parent / "release").read_text()
+    except OSError:
+        release = ""
+    return f"{real}\n{release}"
+
+
+def archive_path(classpath: str, home: Path | None = None) -> Path:
+    """The archive for this JVM, pyspark, Delta and driver classpath: a new one when any changes."""
+    key = "\n".join([java_identity(), version("pyspark"), version("delta_spark"), classpath])
+    return (home or archive_home()) / f"driver-{hashlib.sha256(key.encode()).hexdigest()[:20]}.jsa"
+
+
+def is_archive(path: Path) -> bool:
+    """Whether `path` starts like a finished dynamic archive (anything else is never mapped)."""
+    try:
+        with path.open("rb") as archive:
+            return archive.read(len(DYNAMIC_ARCHIVE_MAGIC)) == DYNAMIC_ARCHIVE_MAGIC
+    except OSError:
+        return False
+
+
+def archive_options(java_options: str, archive: Path) -> tuple[list[str], Path | None]:
+    """The Java options that map `archive`, or that dump it at exit into the part file returned
+    (for `finish_dump`); none when the configuration sets class sharing itself or the path has
+    whitespace (the launcher splits the options on it)."""
+    if any(option in java_options for option in OWN_SHARING_OPTIONS) or any(c.isspace() for c in str(archive)):
+        return [], None
+    if is_archive(archive):
+        return [f"-XX:SharedArchiveFile={archive}", *QUIET], None
+    try:
+        archive.parent.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return [], None
+    part = archive.with_name(f"{archive.name}.{uuid.uuid4().hex}.part")
+    return [f"-XX:ArchiveClassesAtExit={part}", *QUIET], part
+
+
+def promote(part: Path, archive: Path, exited_cleanly: bool) -> None:
+    """Move a finished dump in place (one rename: no start sees it half-written); drop any other."""
+    if exited_cleanly and is_archive(part):
+        os.replace(part, archive)
+    else:
+        part.unlink(missing_ok=True)
+
+
+def finish_dump(driver: subprocess.Popen | None, part: Path, archive: Path) -> None:
+    """At interpreter exit: end the driver JVM (it exits when its stdin closes), wait while it
+    writes the archive, then promote it."""
+    if driver is None or driver.stdin is None:
+        part.unlink(missing_ok=True)
+        return
+    driver.stdin.close()
+    try:
+        exited_cleanly = driver.wait(timeout=DUMP_TIMEOUT_SECONDS) == 0
+    except subprocess.TimeoutExpired:
+        exited_cleanly = False
+    promote(part, archive, exited_cleanly)
