@@ -15,6 +15,7 @@ import hashlib
 import os
 import shutil
 import subprocess
+import time
 import uuid
 from importlib.metadata import version
 from pathlib import Path
@@ -27,6 +28,11 @@ QUIET = ("-Xlog:cds*=off",)
 OWN_SHARING_OPTIONS = ("SharedArchiveFile", "ArchiveClassesAtExit", "-Xshare")
 # How long interpreter exit waits for the driver JVM to write its archive (once per key).
 DUMP_TIMEOUT_SECONDS = 180
+# Archives kept besides the one just written: each is 140-165 MB, and an upgrade of Java, Spark
+# or Delta (or another classpath) starts a new one, so older ones would pile up in the cache.
+KEPT_ARCHIVES = 2
+# A part file this old is a dump whose JVM was killed (a live dump takes seconds to minutes).
+STALE_PART_SECONDS = 24 * 3600
 
 
 def archive_home() -> Path:
@@ -83,8 +89,28 @@ def promote(part: Path, archive: Path, exited_cleanly: bool) -> None:
     """Move a finished dump in place (one rename: no start sees it half-written); drop any other."""
     if exited_cleanly and is_archive(part):
         os.replace(part, archive)
+        prune(archive)
     else:
         part.unlink(missing_ok=True)
+
+
+def prune(archive: Path, now: float | None = None) -> None:
+    """Delete all but the `KEPT_ARCHIVES` newest other archives beside `archive`, and part files
+    of dumps that never finished. A JVM that maps a deleted archive keeps its mapping (Unix
+    unlink), and a later start of its key dumps it again."""
+    now = time.time() if now is None else now
+    others = sorted((p for p in archive.parent.glob("driver-*.jsa") if p != archive), key=_modified, reverse=True)
+    stale = [p for p in archive.parent.glob("driver-*.part") if now - _modified(p) > STALE_PART_SECONDS]
+    for path in [*others[KEPT_ARCHIVES:], *stale]:
+        path.unlink(missing_ok=True)
+
+
+def _modified(path: Path) -> float:
+    """`path`'s modification time; 0 if another process removed it meanwhile."""
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return 0.0
 
 
 def finish_dump(driver: subprocess.Popen | None, part: Path, archive: Path) -> None:

@@ -3,6 +3,7 @@ into a part file otherwise, and moved in place only after the JVM that wrote it 
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -11,6 +12,7 @@ import pytest
 
 from jobs.common.class_archive import (
     DYNAMIC_ARCHIVE_MAGIC,
+    KEPT_ARCHIVES,
     archive_options,
     archive_path,
     finish_dump,
@@ -88,3 +90,16 @@ def test_finish_dump_waits_for_the_driver_to_exit(tmp_path) -> None:
     archive.unlink()
     finish_dump(failing, part, archive)
     assert not archive.exists() and not part.exists()
+
+
+def test_promoting_an_archive_keeps_only_the_newest_others_and_drops_dead_dumps(tmp_path) -> None:
+    older = [_archive(tmp_path / f"driver-{n}.jsa") for n in range(KEPT_ARCHIVES + 2)]
+    for age, path in enumerate(older):  # driver-0 the newest
+        os.utime(path, (1_000_000 - age, 1_000_000 - age))
+    dead = _archive(tmp_path / "driver-x.jsa.dead.part")
+    live = _archive(tmp_path / "driver-y.jsa.live.part")
+    os.utime(dead, (0, 0))
+    part = _archive(tmp_path / "driver-new.jsa.abc.part")
+    promote(part, tmp_path / "driver-new.jsa", exited_cleanly=True)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        ["driver-new.jsa", live.name, *(p.name for p in older[:KEPT_ARCHIVES])])
