@@ -160,10 +160,10 @@ class BatchWriter:
                 check_limits(source, read, quarantined, rows, batch_id)
                 self._check_unchanged(landed, batch_id)
             tables.append_once(ingestion_checks.raw_values(rows, raw.columns), source.table, app_id, batch_id,
-                               merge_schema=evolve, properties=BATCH_STATISTICS, note=ingested_at.isoformat())
+                               merge_schema=evolve, properties=BATCH_STATISTICS, note=ingested_at.isoformat(), find=False)
             bronze_seconds = time.monotonic() - clock
             tables.append_once(ingestion_checks.failed(rows), source.quarantine, app_id, batch_id,
-                               properties=BATCH_STATISTICS)
+                               properties=BATCH_STATISTICS, find=False)
             merged, kept = self._write_silver(rows, key_ranges, batch_id, replay=first is not None)
         finally:
             rows.unpersist()
@@ -266,5 +266,6 @@ class BatchWriter:
         """One audit row per batch: its counts and every file, read or quarantined whole."""
         audit = batch_audit(self.source, batch_id, self._query_id, started, counts, merged, landed, seconds)
         self.context.tables.append_once(self.context.spark.createDataFrame([audit], AUDIT_SCHEMA),
-                                        self.source.audit_table, self.app_id(), batch_id, merge_schema=True)
+                                        self.source.audit_table, self.app_id(), batch_id, merge_schema=True,
+                                        find=False)
         self.totals["batches"] += 1
