@@ -9,6 +9,7 @@ import pytest
 from jobs.common import ingest_writer
 from jobs.common.ingest_checks import IngestError
 from jobs.common.landing_files import FileReport, file_key
+from jobs.common.stream_checkpoint import checkpoint_batch_files
 from jobs.ingest import ingest
 from tests.ingest_fixtures import assert_reconciles, context_for, land
 
@@ -75,3 +76,24 @@ def test_a_file_that_changes_while_its_batch_is_read_fails_the_batch_before_anyt
     monkeypatch.setattr(ingest_writer, "logged_file_report", real_report)
     assert ingest(context)["things"]["rows_bronze"] == 1  # the rerun reads the file as it is now
     assert_reconciles(context)
+
+
+def _log(path, *lines: dict | str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(line if isinstance(line, str) else json.dumps(line) for line in lines) + "\n")
+
+
+def test_a_micro_batch_after_a_restart_gets_every_source_log_id_its_offsets_span(spark, tmp_path) -> None:
+    checkpoint = tmp_path / "checkpoint"
+    _log(checkpoint / "offsets" / "0", "v1", {"batchTimestampMs": 1}, {"logOffset": 0})
+    # A killed run logged `b` under id 1 but never ran it: the restart's batch 1 spans ids 1 and 2.
+    _log(checkpoint / "offsets" / "1", "v1", {"batchTimestampMs": 2}, {"logOffset": 2})
+    _log(checkpoint / "offsets" / "2", "v1", {"batchTimestampMs": 3}, {"seqNum": 7})  # not a file source's
+    for log_id, name in enumerate("abc"):
+        _log(checkpoint / "sources" / "0" / str(log_id), "v1", {"path": f"file:///{name}", "timestamp": 0,
+                                                                 "batchId": log_id})
+
+    assert checkpoint_batch_files(spark, str(checkpoint), 0) == ["file:///a"]
+    assert checkpoint_batch_files(spark, str(checkpoint), 1) == ["file:///b", "file:///c"]
+    assert checkpoint_batch_files(spark, str(checkpoint), 2) is None
+    assert checkpoint_batch_files(spark, str(checkpoint), 3) is None
