@@ -31,7 +31,9 @@ def _date_ranges(source: SourceSettings) -> dict[str, tuple[date, date]]:
 
 
 def checked(parsed: DataFrame, source: SourceSettings, missing: dict[str, list[str]]) -> DataFrame:
-    """A batch's raw rows cleaned, typed and checked; each carries its failures (see ingestion_checks)."""
+    """A batch's raw rows cleaned, typed and checked; each carries its failures (see ingestion_checks)
+    and its values as parsed (`ingestion_checks.raw_values` selects them back for bronze; quarantine
+    turns them into a JSON record for the rows that fail, silver drops them)."""
     names = list(source.declared_columns)
     expectations = source.expectations
     raw_columns = [*names, RESCUED_DATA]
@@ -49,7 +51,7 @@ def checked(parsed: DataFrame, source: SourceSettings, missing: dict[str, list[s
         allowed_values=expectations.allowed_values,
         patterns=expectations.patterns,
     )
-    return ingestion_checks.recorded(ingestion_checks.malformed(rows, source.format))
+    return ingestion_checks.malformed(rows, source.format)
 
 
 def batch_counts(source: SourceSettings, read: int, quarantined: int, kept: int) -> dict[str, int]:

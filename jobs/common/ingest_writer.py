@@ -18,16 +18,26 @@ from jobs.common.cli import JobContext
 from jobs.common.config import SourceSettings
 from jobs.common.ingest_audit import AUDIT_SCHEMA, COUNTS, batch_audit
 from jobs.common.ingest_checks import IngestError, batch_counts, check_limits, checked
-from jobs.common.landing import Landed, landed_batch
+from jobs.common.landing import Landed, landed_batch, stream_batch
 from jobs.common.landing_conform import conform
-from jobs.common.landing_files import GONE, file_key, file_report, is_file
-from jobs.common.stream_checkpoint import checkpoint_batch_files, checkpoint_location, query_id
+from jobs.common.landing_files import (
+    FileReport,
+    file_key,
+    logged_file_report,
+)
+from jobs.common.stream_checkpoint import (
+    checkpoint_batch_files,
+    checkpoint_batch_time,
+    checkpoint_location,
+    query_id,
+)
 from jobs.common.tables import Commit
 from jobs.common.unreadable_files import is_read_failure, readable_batch
 from transforms.ingestion import checks as ingestion_checks
 from transforms.ingestion.bronze import (
     INGEST_BATCH_ID,
     INGESTED_AT,
+    SOURCE_FILE,
     in_batch,
     latest_per_key,
     merge_condition,
@@ -80,7 +90,7 @@ class BatchWriter:
         one batch with the stream's batch time.
         """
         try:
-            self._write(landed_batch(batch), batch_id)
+            self._write(self._landed(batch, batch_id), batch_id)
             return
         except Exception as error:
             if not is_read_failure(error) or self._bronze_commit(batch_id) is not None:
@@ -90,16 +100,34 @@ class BatchWriter:
                 raise
         self._write(readable_batch(self.context, self.source, listed, batch_id), batch_id)
 
+    def _landed(self, batch: DataFrame, batch_id: int) -> Landed:
+        """The batch and its files, named from the file stream's own logs without reading the rows.
+
+        Auto Loader keeps no such log here: its batch is read once to list its files.
+        """
+        spark = self.context.spark
+        listed = checkpoint_batch_files(spark, self.checkpoint, batch_id)
+        at = checkpoint_batch_time(spark, self.checkpoint, batch_id)
+        if listed is None or at is None:
+            return landed_batch(batch)
+        return stream_batch(spark, batch, listed, at)
+
     def _write(self, landed: Landed, batch_id: int) -> None:
-        """Check the batch's rows, then write bronze, quarantine, silver and audit.
+        """Check the batch's rows, then write bronze, quarantine, silver and audit from that one pass.
 
         Nothing is written before the batch passes its limits, so a failed batch leaves no row
         that no audit counts, and its rerun reads the landing files as they are then (fixed or
         removed). A replay of a batch that did write bronze checks what bronze holds instead,
-        so silver and quarantine always follow from bronze. The landing files are parsed three
-        times (their names; the checks, cached for the counts, quarantine and silver; bronze):
-        caching the parsed rows at listing, to parse them once, measured slower at 2M rows
-        (bench/RESULTS.md), the cache costing more than the two parses it saves.
+        so silver and quarantine always follow from bronze.
+
+        The landing files are parsed once. Their names, sizes and the batch's time come from the
+        stream's logs and the file system (`_landed`), not from a pass over the rows. The checked
+        rows keep their values as parsed and are cached: the counts, the limits, bronze (those
+        values), quarantine and silver all read that cache, so bronze and the checked rows are
+        the same rows by construction. A file that changes while the batch reads it still fails
+        the batch before anything is written: its size or time differ after the read
+        (`_check_unchanged`). Caching the parsed rows at listing beside this cache, so two caches
+        and their parses, measured slower (bench/RESULTS.md).
         """
         source, tables, spark = self.source, self.context.tables, self.context.spark
         started, clock = datetime.now(timezone.utc), time.monotonic()
@@ -108,7 +136,7 @@ class BatchWriter:
         if landed.rows is None:
             self._audit_without_rows(landed, batch_id, started)
             return
-        conformed = conform(spark, landed.rows, source, [f.path for f in landed.files])
+        conformed = conform(spark, landed.rows, source, [f.path for f in landed.files if f.bytes])
         if conformed.missing and source.drift.missing_column == "fail":
             raise IngestError(f"source {source.name}: files lack declared columns: {conformed.missing}")
         ingested_at = landed.ingested_at
@@ -119,23 +147,23 @@ class BatchWriter:
         else:  # a replay: its first attempt passed the limits and wrote bronze, with its own time
             ingested_at = datetime.fromisoformat(first.note) if first.note else ingested_at
             batch_rows = tables.read(source.table).where(in_batch(batch_id, ingested_at))
-        # Cached: the counts, quarantine and silver read the checked rows, and the cache also cuts
-        # the plan (the checks of a wide table made the optimizer run for minutes on each query).
+        # Cached: every output reads the checked rows, and the cache also cuts the plan (the
+        # checks of a wide table made the optimizer run for minutes on each query).
         rows = checked(batch_rows, source, conformed.missing).persist()
         try:
-            read, quarantined, key_ranges = self._counts(rows)
+            read, quarantined, key_ranges, with_rows = self._counts(rows)
+            if first is None and read == 0:  # only empty or header-only files: audited as such
+                self._audit_without_rows(Landed(None, landed.files, None, landed.unreadable), batch_id, started)
+                return
+            landed.files = [f for f in landed.files if file_key(f.path) in with_rows]
             if first is None:
                 check_limits(source, read, quarantined, rows, batch_id)
-            appended = tables.append_once(raw, source.table, app_id, batch_id, merge_schema=evolve,
-                                          properties=BATCH_STATISTICS, note=ingested_at.isoformat())
-            written = appended.metrics.get("numOutputRows") if appended is not None else None
-            if first is None and written is not None and written != read:
-                raise IngestError(
-                    f"source {source.name} batch {batch_id}: {written} rows went to bronze but {read} were "
-                    "checked: a landing file changed while it was read; rerun to replay the batch from bronze")
+                self._check_unchanged(landed, batch_id)
+            tables.append_once(ingestion_checks.raw_values(rows, raw.columns), source.table, app_id, batch_id,
+                               merge_schema=evolve, properties=BATCH_STATISTICS, note=ingested_at.isoformat(), find=False)
             bronze_seconds = time.monotonic() - clock
             tables.append_once(ingestion_checks.failed(rows), source.quarantine, app_id, batch_id,
-                               properties=BATCH_STATISTICS)
+                               properties=BATCH_STATISTICS, find=False)
             merged, kept = self._write_silver(rows, key_ranges, batch_id, replay=first is not None)
         finally:
             rows.unpersist()
@@ -146,23 +174,37 @@ class BatchWriter:
             self.totals[key] += counts[key]
         log.info("%s batch %s: %s", source.name, batch_id, counts)
 
-    def _counts(self, rows: DataFrame) -> tuple[int, int, list[tuple[object, object]]]:
-        """Rows read, rows quarantined and each key column's range among the rows that pass, in one pass."""
+    def _counts(self, rows: DataFrame) -> tuple[int, int, list[tuple[object, object]], set[tuple[str, str, str]]]:
+        """Rows read, rows quarantined, each key column's range among the rows that pass and the
+        files that hold rows (as `file_key`s), in one pass."""
         passing = F.size(ingestion_checks.FAILURES) == 0
         bounds = [agg(F.when(passing, F.col(k))) for k in self.source.key for agg in (F.min, F.max)]
-        found = rows.agg(F.count(F.lit(1)), F.count(F.when(~passing, 1)), *bounds).first()
-        return found[0], found[1], list(zip(found[2::2], found[3::2], strict=True))
+        found = rows.agg(F.count(F.lit(1)), F.count(F.when(~passing, 1)), F.collect_set(SOURCE_FILE), *bounds).first()
+        ranges = list(zip(found[3::2], found[4::2], strict=True))
+        return found[0], found[1], ranges, {file_key(path) for path in found[2]}
+
+    def _check_unchanged(self, landed: Landed, batch_id: int) -> None:
+        """Fail the batch, before anything is written, if a file's size or time changed while it was read."""
+        spark = self.context.spark
+
+        def changed_since(before: FileReport) -> bool:
+            now = logged_file_report(spark, before.path)
+            return (now.bytes, now.modified) != (before.bytes, before.modified)
+
+        changed = [f.path for f in landed.files if changed_since(f)]
+        if changed:
+            raise IngestError(
+                f"source {self.source.name} batch {batch_id}: landing file(s) {', '.join(changed)} changed while "
+                "the batch read them; nothing of it was written: rerun to read them as they are now")
 
     def _audit_without_rows(self, landed: Landed, batch_id: int, started: datetime) -> None:
         """Audit a batch whose files hold no row (empty, unreadable or removed), naming each file."""
         spark = self.context.spark
         listed = checkpoint_batch_files(spark, self.checkpoint, batch_id) or []
-        known = {file_key(f.path) for f in landed.unreadable}
+        known = {file_key(f.path) for f in [*landed.files, *landed.unreadable]}
         for path in (p for p in listed if file_key(p) not in known):
-            if is_file(spark, path):
-                landed.files.append(file_report(spark, path))
-            else:
-                landed.unreadable.append(file_report(spark, path, GONE))
+            report = logged_file_report(spark, path)  # the log's paths are URLs (`a%20b`)
+            (landed.unreadable if report.reason else landed.files).append(report)
         log.info("%s batch %s: no rows in %s file(s)", self.source.name, batch_id, len(listed))
         self._audit(batch_id, started, dict.fromkeys(COUNTS, 0), {}, landed, (0.0, 0.0))
 
@@ -224,5 +266,6 @@ class BatchWriter:
         """One audit row per batch: its counts and every file, read or quarantined whole."""
         audit = batch_audit(self.source, batch_id, self._query_id, started, counts, merged, landed, seconds)
         self.context.tables.append_once(self.context.spark.createDataFrame([audit], AUDIT_SCHEMA),
-                                        self.source.audit_table, self.app_id(), batch_id, merge_schema=True)
+                                        self.source.audit_table, self.app_id(), batch_id, merge_schema=True,
+                                        find=False)
         self.totals["batches"] += 1

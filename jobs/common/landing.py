@@ -5,13 +5,20 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from pyspark.sql import DataFrame
+from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from jobs.common.cli import JobContext
 from jobs.common.config import SourceSettings
 from jobs.common.errors import UserError
-from jobs.common.landing_files import EPOCH, FileReport, hadoop_fs, is_file, list_landing
+from jobs.common.landing_files import (
+    EPOCH,
+    FileReport,
+    hadoop_fs,
+    is_file,
+    list_landing,
+    logged_file_report,
+)
 from jobs.common.stream_checkpoint import checkpoint_location
 from transforms.ingestion import bronze
 from transforms.ingestion.bronze import (
@@ -142,7 +149,8 @@ class Landed:
 
 
 def batch_files(batch: DataFrame) -> tuple[list[FileReport], datetime | None]:
-    """The files of a batch and its ingestion time (None for a batch without rows)."""
+    """The files of a batch and its ingestion time (None for a batch without rows), from a pass
+    over its rows: for a batch without the file stream's logs (Auto Loader, a re-read batch)."""
     found = batch.groupBy(
         F.col(SOURCE_FILE).alias("path"), F.col(FILE_BYTES).alias("bytes"),
         F.unix_millis(FILE_MODIFIED).alias("modified_ms"),
@@ -158,3 +166,16 @@ def landed_batch(batch: DataFrame) -> Landed:
     """A batch as read from the landing files, without the per-file columns once they are listed."""
     files, ingested_at = batch_files(batch)
     return Landed(batch.drop(FILE_BYTES, FILE_MODIFIED) if files else None, files, ingested_at)
+
+
+def stream_batch(spark: SparkSession, batch: DataFrame, listed: list[str], ingested_at: datetime) -> Landed:
+    """A file stream's batch named without reading it: its files from the stream's source log, their
+    size and time from the file system, its time from the offset log (the first attempt's, on replay).
+
+    A file removed since the stream listed it is reported gone (its read fails, and the batch is
+    read again without it). Only when the rows are read is it known which files hold any.
+    """
+    reports = sorted((logged_file_report(spark, path) for path in listed), key=lambda f: f.path)
+    files = [f for f in reports if f.reason is None]
+    rows = batch.drop(FILE_BYTES, FILE_MODIFIED) if any(f.bytes for f in files) else None
+    return Landed(rows, files, ingested_at if rows is not None else None, [f for f in reports if f.reason])

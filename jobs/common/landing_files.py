@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from urllib.parse import unquote, urlsplit
 
+from py4j.protocol import Py4JJavaError
 from pyspark.sql import SparkSession
 
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
@@ -25,6 +26,10 @@ FILE_REPORT_TYPE = "struct<path:string,bytes:bigint,modified:timestamp,reason:st
 BOOKKEEPING_NAMES = ("_SUCCESS", "_manifest", "_common_metadata", "_metadata")
 BOOKKEEPING_PREFIXES = ("_committed_", "_started_", "_temporary", "_delta_log")
 BOOKKEEPING_SUFFIXES = (".crc", "._COPYING_")
+
+
+class UnreadableFileError(OSError):
+    """A landing file whose bytes do not read as its name says (a `.gz` that is not gzip)."""
 
 
 @dataclass(frozen=True)
@@ -70,18 +75,56 @@ def file_report(spark: SparkSession, path: str, reason: str | None = None) -> Fi
     return _report(fs.getFileStatus(hadoop_path), reason)
 
 
+def logged_file_report(spark: SparkSession, url: str) -> FileReport:
+    """The report of a file named as Spark names it, a URL (`file:///a%20b`: a stream's source log,
+    the rows' `_source_file`), spelled as the rows spell it; with the reason GONE if it is no file now."""
+    jvm = spark.sparkContext._jvm
+    hadoop_path = jvm.org.apache.hadoop.fs.Path(jvm.java.net.URI(url))
+    fs = hadoop_path.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration())
+    if not fs.exists(hadoop_path) or not fs.getFileStatus(hadoop_path).isFile():
+        return FileReport(url, 0, EPOCH, GONE)
+    status = fs.getFileStatus(hadoop_path)
+    # The stream reads the logged URL as a Path's string (`file:/a b`), which its rows spell again
+    # as a URL (`file:/a%20b`): the same round trip spells the report as the rows spell the file.
+    spelled = jvm.org.apache.hadoop.fs.Path(hadoop_path.toString()).toUri().toString()
+    return FileReport(spelled, status.getLen(), EPOCH + timedelta(milliseconds=status.getModificationTime()))
+
+
 def first_line(spark: SparkSession, path: str, encoding: str = "UTF-8") -> str:
-    """The first line of a file on any Hadoop file system, decompressed if its name says so."""
+    """The first line of a file on any Hadoop file system, decompressed if its name says so.
+
+    A file whose bytes do not read so (a `.gz` that is not gzip) raises UnreadableFileError.
+    """
     jvm = spark.sparkContext._jvm
     hadoop_path = jvm.org.apache.hadoop.fs.Path(jvm.java.net.URI(path))
     conf = spark.sparkContext._jsc.hadoopConfiguration()
-    stream = hadoop_path.getFileSystem(conf).open(hadoop_path)
-    codec = jvm.org.apache.hadoop.io.compress.CompressionCodecFactory(conf).getCodec(hadoop_path)
-    if codec is not None:
-        stream = codec.createInputStream(stream)
-    reader = jvm.java.io.BufferedReader(jvm.java.io.InputStreamReader(stream, encoding))
+    reader = None
     try:
+        stream = hadoop_path.getFileSystem(conf).open(hadoop_path)
+        codec = jvm.org.apache.hadoop.io.compress.CompressionCodecFactory(conf).getCodec(hadoop_path)
+        if codec is not None:
+            stream = codec.createInputStream(stream)
+        reader = jvm.java.io.BufferedReader(jvm.java.io.InputStreamReader(stream, encoding))
         return reader.readLine() or ""
+    except Py4JJavaError as error:
+        raise UnreadableFileError(f"{path}: {error.java_exception.toString()}") from error
+    finally:
+        if reader is not None:
+            reader.close()
+
+
+def text_lines(spark: SparkSession, path: str) -> list[str] | None:
+    """The non-empty lines of a small UTF-8 file (a stream's log), read on the driver; None if absent.
+
+    Read through the file system, not Spark: a Spark job per small log file costs more than its read.
+    """
+    hadoop_path, fs = hadoop_fs(spark, path)
+    if not fs.exists(hadoop_path):
+        return None
+    jvm = spark.sparkContext._jvm
+    reader = jvm.java.io.BufferedReader(jvm.java.io.InputStreamReader(fs.open(hadoop_path), "UTF-8"))
+    try:
+        return [line for line in iter(reader.readLine, None) if line]
     finally:
         reader.close()
 

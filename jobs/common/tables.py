@@ -117,15 +117,17 @@ class TableStore:
             writer.save(self.location(table))
             self._register(table)
 
-    def write_tagged(self, df: DataFrame, table: str, tag: str, note: str = "", **write_args) -> Commit | None:
-        """`write` with its commit tagged `tag` (and `note`); return that commit (see `find_commit`).
+    def write_tagged(self, df: DataFrame, table: str, tag: str, note: str = "", find: bool = True,
+                     **write_args) -> Commit | None:
+        """`write` with its commit tagged `tag` (and `note`); return that commit (see `find_commit`),
+        unless `find` is false: a caller that needs no metrics spares the history read.
 
         The tag, not the table's latest version, finds the commit: another writer may commit
         in between, and a write Delta skips (nothing to write, or an idempotent replay) has none.
         """
         options = {**write_args.pop("options", {}), "userMetadata": f"{tag} {note}".rstrip()}
         self.write(df, table, options=options, **write_args)
-        return self.find_commit(table, tag)
+        return self.find_commit(table, tag) if find else None
 
     def append_once(
         self,
@@ -136,6 +138,7 @@ class TableStore:
         merge_schema: bool = False,
         properties: dict[str, str] | None = None,
         note: str = "",
+        find: bool = True,
     ) -> Commit | None:
         """Append `df` unless this (app_id, version) already wrote to `table` (Delta idempotent write).
 
@@ -143,12 +146,12 @@ class TableStore:
         append it already committed, so the retry neither loses nor duplicates rows.
         `properties` (``delta.*`` table properties) apply when the append creates the table;
         `note` is kept in the commit. Returns the commit that holds the append, this attempt's
-        or an earlier one's, if it is among the table's recent commits.
+        or an earlier one's, if it is among the table's recent commits (None without `find`).
         """
         options = {"txnAppId": app_id, "txnVersion": str(version), **(properties or {})}
         if merge_schema:
             options["mergeSchema"] = "true"
-        return self.write_tagged(df, table, f"{app_id}/{version}", note, mode="append", options=options)
+        return self.write_tagged(df, table, f"{app_id}/{version}", note, find, mode="append", options=options)
 
     def delta_table(self, table: str) -> DeltaTable:
         """The Delta table API (merge, history) of a table, by name or by its local path."""

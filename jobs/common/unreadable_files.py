@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import logging
 
-from py4j.protocol import Py4JJavaError
+from py4j.protocol import Py4JError, Py4JJavaError
 from pyspark.errors import PySparkException
 from pyspark.sql import functions as F
 
 from jobs.common.cli import JobContext
 from jobs.common.config import SourceSettings
 from jobs.common.landing import Landed, landed_batch, read_landing
-from jobs.common.landing_files import GONE, file_report, is_file
+from jobs.common.landing_files import GONE, UnreadableFileError, file_report, is_file
 from jobs.common.stream_checkpoint import checkpoint_batch_time, checkpoint_location
 from transforms.ingestion.bronze import INGESTED_AT
 
@@ -28,12 +28,18 @@ READ_FAILURE = "FAILED_READ_FILE"
 
 def is_read_failure(error: Exception) -> bool:
     """Whether a Spark action failed reading a file (FAILED_READ_FILE), not for another cause."""
+    if isinstance(error, UnreadableFileError):  # its header, read before Spark parses the batch
+        return True
     if isinstance(error, PySparkException):
         return (error.getCondition() or "").startswith(READ_FAILURE)
     if isinstance(error, Py4JJavaError):
         cause = error.java_exception
         while cause is not None:
-            if hasattr(cause, "getCondition") and str(cause.getCondition() or "").startswith(READ_FAILURE):
+            try:
+                condition = cause.getCondition()
+            except Py4JError:  # not a SparkThrowable (an IOException): it has no condition
+                condition = None
+            if str(condition or "").startswith(READ_FAILURE):
                 return True
             cause = cause.getCause()
     return False

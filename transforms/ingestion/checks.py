@@ -197,6 +197,13 @@ def with_raw_record(df: DataFrame, raw_columns: Sequence[str]) -> DataFrame:
     return df.select("*", *[F.col(c).alias(RAW_PREFIX + c) for c in raw_columns])
 
 
+def raw_values(checked: DataFrame, columns: Sequence[str]) -> DataFrame:
+    """`columns` of checked rows, each kept raw value (``__raw__<name>``) under its own name: the
+    rows as parsed, before cleaning and typing, which is what bronze keeps."""
+    kept = set(checked.columns)
+    return checked.select(*[F.col(RAW_PREFIX + c).alias(c) if RAW_PREFIX + c in kept else F.col(c) for c in columns])
+
+
 def recorded(checked: DataFrame) -> DataFrame:
     """Checked rows with the kept raw values as one JSON `_raw_record` where a check failed.
 
