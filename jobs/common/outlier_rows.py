@@ -64,8 +64,9 @@ def describe(found: FarOffRows, rule: OutlierRule, key: list[str], log_label: bo
     if math.isnan(found.scale):
         return f"train.outliers: none left out of {found.judged:,} training rows (too few for one: {bound})"
     scale = f"robust scale {format_number(found.scale)}{' of log(label)' if log_label else ''}"
+    capped = f"; {found.beyond:,} were beyond, {bound} go" if found.beyond > found.count else f"; {bound}"
     head = (f"train.outliers: left out {found.count:,} of {found.judged:,} training rows more than "
-            f"{format_number(rule.max_scales)} robust scales off a Huber linear fit ({scale}; {bound})")
+            f"{rule.max_scales:g} robust scales off a Huber linear fit ({scale}{capped})")
     if not found.count:
         return head
     shown = ", ".join(f"{_key_text(values)} ({scales:.1f})"

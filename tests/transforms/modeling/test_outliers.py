@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import pytest
 from pyspark.ml.feature import VectorAssembler
 
 from transforms.modeling.outliers import (
@@ -53,7 +54,7 @@ def _find(spark, rows: int, off: dict[int, float], rule: OutlierRule = DEFAULT_R
 
 def test_a_robust_fit_finds_the_one_far_off_row(spark) -> None:
     found = _find(spark, 200, {37: 40.0})
-    assert found.keys == [(37,)] and found.judged == 200
+    assert found.keys == [(37,)] and found.judged == 200 and found.beyond == 1
     assert 0 < found.scale < 0.3  # the wobble's, not pulled towards the far-off row
     assert found.scales[0] > 100
 
@@ -66,9 +67,19 @@ def test_a_clean_label_loses_no_row(spark) -> None:
 def test_the_share_caps_the_far_off_rows_the_farthest_first(spark) -> None:
     # Three far-off rows, at most 1% of 200 = 2 may go: the two farthest.
     found = _find(spark, 200, {5: 30.0, 80: -60.0, 150: 45.0})
-    assert found.keys == [(80,), (150,)]
+    assert found.keys == [(80,), (150,)] and found.beyond == 3
 
 
 def test_too_few_rows_for_one_to_go_are_not_fitted(spark) -> None:
     found = _find(spark, 99, {37: 40.0})  # floor(0.01 x 99) = 0
     assert found.keys == [] and math.isnan(found.scale) and found.judged == 99
+
+
+def test_a_label_in_the_hundred_thousands_is_fitted_as_well(spark) -> None:
+    # Unstandardised, Spark's Huber fit stopped at a slope of 2.3 and a scale of 35 000 here.
+    found = _find(spark, 200, {37: 40.0}).scale
+    big = find_far_off_rows([VectorAssembler(inputCols=["x"], outputCol="features")],
+                            _line(spark, 200, {37: 40.0}).selectExpr("id", "x", "y * 10000 + 50000 AS y"),
+                            ["id"], "features", "y", DEFAULT_RULE)
+    assert big.keys == [(37,)]
+    assert big.scale == pytest.approx(found * 10000, rel=0.05)
