@@ -33,6 +33,7 @@ from jobs.common.model_setup import (
     value_matrix,
     with_defaults,
 )
+from jobs.common.outlier_rows import without_far_off_rows
 from jobs.common.progress import Stage
 from jobs.common.registry import register_pipeline, set_alias, tag_version
 from jobs.common.run_logging import log_assessment, log_defaults, log_run, log_selection
@@ -61,6 +62,7 @@ def train(context: JobContext, args: argparse.Namespace | None = None) -> dict[s
     use_case, model_settings = settings.use_case, settings.model
     metric = configured_metric(settings)
     stages = model_stages(settings, data.inputs)
+    train_rows, left_out = without_far_off_rows(settings, stages, train_rows)  # train.outliers
     candidates = build_candidates(settings, sizes.slots)
     # Metrics are sums over the test rows: in a fixed layout, they add up in a fixed order.
     test_rows = stable_layout(split_part(data.rows, TEST), use_case.key, sizes.slots).cache()
@@ -77,9 +79,10 @@ def train(context: JobContext, args: argparse.Namespace | None = None) -> dict[s
                                   histogram=matrix is not None)
         best = pick_best(results, metric)
         assessment = assess_all(assessment_plan(settings), results, best, train_rows, test_rows, lineage)
+        assessment = replace(assessment, defaults=[*(defaults.lines() if defaults else []), *left_out.lines])
         if defaults is not None:
-            assessment = replace(assessment, defaults=defaults.lines())
             log_defaults(defaults)
+        left_out.log_to_mlflow()
         log_run(context, best, assessment, counts[TRAIN])
         selection = log_selection(best)
         report_path = log_assessment(context, assessment)

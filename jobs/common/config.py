@@ -36,6 +36,7 @@ from jobs.common.config_types import (
     Seed,
 )
 from transforms.ingestion.freshness import parse_duration
+from transforms.modeling.defaults import OUTLIER_MAX_SCALES, OUTLIER_MAX_SHARE
 from transforms.modeling.split import SPLIT_COLUMN
 
 
@@ -329,6 +330,16 @@ class ModelSettings(_Strict):
         return [CandidateSettings(algorithm=self.algorithm, params=self.params)] if self.algorithm else []
 
 
+class OutlierSettings(_Strict):
+    """Regression: training rows far off a robust (Huber loss) linear fit of the label are left
+    out of fitting and cross-validation (transforms/modeling/outliers.py); test rows never are."""
+
+    # Residual beyond this many robust scales (under 3, ordinary rows of a normal label would go).
+    max_scales: float = Field(default=OUTLIER_MAX_SCALES, ge=3, le=1000)
+    # At most this share of the training rows, the farthest first (more is no longer a few rows).
+    max_share: float = Field(default=OUTLIER_MAX_SHARE, gt=0, le=0.05)
+
+
 class TrainSettings(_Strict):
     """How candidates are tuned (on the training split only) and the best one chosen."""
 
@@ -345,6 +356,8 @@ class TrainSettings(_Strict):
     # SQL condition on the feature input table's columns: training rows that match it are not
     # fitted on (e.g. known bad records); test rows are always assessed.
     exclude: str | None = None
+    # Leave out training rows far off a robust linear fit (regression; default for default candidates).
+    outliers: OutlierSettings | None = None
 
 
 class ValueMatrixSettings(_Strict):

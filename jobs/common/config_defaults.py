@@ -12,7 +12,9 @@ Before validation, on the merged YAML:
 * ``score`` scores ``features.input_table`` into ``predictions``.
 
 Feature steps and candidates left out are chosen from the training rows by the train job
-(transforms/modeling/defaults.py). Values already set are never changed; malformed sections
+(transforms/modeling/defaults.py); with the default candidates (no ``model.candidates`` nor
+``model.algorithm``) a regression's ``train.outliers`` is the default rule, as lakehouse-init
+writes it (``train.outliers: null`` turns it off). Values already set are never changed; malformed sections
 are left as they are for validation to report.
 """
 
@@ -20,6 +22,8 @@ from __future__ import annotations
 
 import re
 from typing import Any
+
+from transforms.modeling.defaults import default_outlier_rule
 
 _CLASSES = re.compile(r"string|boolean|varchar\(\d+\)|char\(\d+\)")
 _QUANTITIES = re.compile(r"float|double|real|decimal(\(\s*\d+\s*(,\s*\d+\s*)?\))?")
@@ -55,10 +59,19 @@ def fill_derived(merged: dict[str, Any]) -> None:
     model = _section(merged, "model")
     if model is not None and isinstance(schema := use_case.get("schema"), str):
         model.setdefault("name", f"{schema}_model")
+    if model is not None and not model.get("candidates") and not model.get("algorithm"):
+        _default_outliers(merged, use_case["task"])
     score = _section(merged, "score")
     if score is not None and isinstance(input_table, str):
         score.setdefault("input_table", input_table)
         score.setdefault("output_table", "predictions")
+
+
+def _default_outliers(merged: dict[str, Any], task: Any) -> None:
+    """`train.outliers` as the default candidates go with, unless set (null included)."""
+    train = _section(merged, "train")
+    if train is not None and "outliers" not in train and task == "regression":
+        train["outliers"] = default_outlier_rule(task)
 
 
 def _section(merged: dict[str, Any], name: str) -> dict[str, Any] | None:

@@ -62,7 +62,7 @@ def pipeline_problems(settings: Settings) -> list[PipelineProblem]:
     metric they would be tuned, gated or thresholded on that no evaluator knows."""
     with without_jvm():
         return [*_feature_problems(settings), *_selection_problems(settings), *_candidate_problems(settings),
-                *_metric_problems(settings)]
+                *_metric_problems(settings), *_outlier_problems(settings)]
 
 
 def _step_columns(settings: Settings) -> list[str]:
@@ -132,3 +132,10 @@ def _metric_problems(settings: Settings) -> Iterator[PipelineProblem]:
     for key, name, known in named:
         if name is not None and name not in known:
             yield PipelineProblem(key, f"unknown metric {name!r} for a {task} model; known: {', '.join(known)}")
+
+
+def _outlier_problems(settings: Settings) -> Iterator[PipelineProblem]:
+    """`train.outliers` judges rows by their residual: a classifier's label has none."""
+    if settings.train.outliers is not None and settings.use_case.task != "regression":
+        yield PipelineProblem(("train", "outliers"), f"is for regression, not a {settings.use_case.task} model; "
+                              "remove it")

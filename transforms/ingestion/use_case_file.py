@@ -3,8 +3,8 @@
 It holds what the ingest and train jobs need and nothing they would not read: the use case
 (task, key, label, identifiers, label mapping), the lakehouse landing folder, one CSV source
 (reader options, null tokens, clean column names with the file's own ones, types), a hash
-split, the default feature steps and candidates (transforms.modeling.defaults), the tuning,
-and what to score.
+split, the default feature steps and candidates (transforms.modeling.defaults), the tuning
+(with the default outlier rule for regression), and what to score.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from typing import Any
 from transforms.ingestion.proposal import Proposal
 from transforms.ingestion.sniff import Sample
 from transforms.ingestion.yaml_text import Entry, Item
+from transforms.modeling.defaults import default_outlier_rule
 
 TEST_FRACTION = 0.2
 SEED = 0
@@ -126,6 +127,20 @@ def _candidates(candidates: list[dict[str, Any]]) -> list[Item]:
                  f"candidate {c.get('name', c['algorithm'])}") for c in candidates]
 
 
+def _train(metric: str, outliers: dict[str, float] | None) -> list[Entry]:
+    entries = [Entry("tuning", "cross_validation", "How each grid is searched."),
+               Entry("folds", 3, "Cross-validation folds."),
+               Entry("metric", metric, "Metric candidates are compared on."),
+               Entry("seed", SEED, "Seed of the folds.")]
+    if outliers is not None:
+        entries.append(Entry("outliers", [
+            Entry("max_scales", outliers["max_scales"], "Far off: the residual exceeds this many robust scales."),
+            Entry("max_share", outliers["max_share"], "At most this share of the training rows, the farthest first.")],
+            "Training rows far off a robust (Huber) linear fit of the label (a partial sale, a typo) are left "
+            "out of fitting and cross-validation; test rows never are. null: keep every row."))
+    return entries
+
+
 def use_case_entries(name: str, sample: Sample, origin: Origin, proposal: Proposal,
                      steps: list[dict[str, Any]], candidates: list[dict[str, Any]]) -> list[Entry]:
     """The whole file, as entries for yaml_text.render."""
@@ -150,11 +165,7 @@ def use_case_entries(name: str, sample: Sample, origin: Origin, proposal: Propos
                            Entry("steps", _steps(steps), "Default feature pipeline for these column types.")],
               "The feature pipeline, part of the registered model."),
         Entry("model", model, "The model and the candidates tried."),
-        Entry("train", [Entry("tuning", "cross_validation", "How each grid is searched."),
-                        Entry("folds", 3, "Cross-validation folds."),
-                        Entry("metric", metric, "Metric candidates are compared on."),
-                        Entry("seed", SEED, "Seed of the folds.")],
-              "Tuning, on the training split only."),
+        Entry("train", _train(metric, default_outlier_rule(proposal.task)), "Tuning, on the training split only."),
         Entry("score", [Entry("input_table", f"{name}_silver", "Table scored by lakehouse-score."),
                         Entry("output_table", "predictions", "Table predictions are written to.")],
               "Batch scoring."),

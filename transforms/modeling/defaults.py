@@ -14,7 +14,9 @@ share of nulls, as the reference course would by hand:
   maps, binary) are left out.
 
 The regression candidates are a linear model fitted with the Huber loss (robust to a few far-off
-labels) and boosted trees; the classification ones logistic regression and boosted trees.
+labels) and boosted trees; the classification ones logistic regression and boosted trees. With
+the regression candidates goes the outlier rule (`default_outlier_rule`): a training row far off
+a Huber fit would still decide the linear model's cross-validation score in its fold.
 
 No scaler: the linear candidates standardise their inputs themselves (Spark's
 ``standardization=True``) and boosted trees do not need it. Pure: no Spark, no I/O; the
@@ -37,6 +39,11 @@ ONE_HOT_RARE_SHARE = 0.05
 MANY_LEVELS_RARE_SHARE = 0.01
 # Residuals beyond this many scales count linearly in the regression candidate's loss.
 HUBER_EPSILON = 1.35
+# Regression: training rows whose residual from a Huber linear fit exceeds this many of its
+# robust scales are left out of fitting and tuning (at 6, a normal label loses about 2 rows in
+# a billion), at most this share of them (transforms/modeling/outliers.py).
+OUTLIER_MAX_SCALES = 6.0
+OUTLIER_MAX_SHARE = 0.01
 DATE_PARTS = ["year", "month", "day_of_week"]
 TIMESTAMP_PARTS = [*DATE_PARTS, "hour"]
 
@@ -156,6 +163,13 @@ def default_candidates(task: str) -> list[dict[str, Any]]:
          "grid": {"max_depth": [3, 5], "learning_rate": [0.03, 0.1]},
          "early_stopping": True},
     ]
+
+
+def default_outlier_rule(task: str) -> dict[str, float] | None:
+    """`train.outliers` with the default candidates: the rule for regression, none for classification
+    (a class label has no residual to be far off)."""
+    _check_task(task)
+    return {"max_scales": OUTLIER_MAX_SCALES, "max_share": OUTLIER_MAX_SHARE} if task == "regression" else None
 
 
 def describe_steps(steps: Sequence[dict[str, Any]]) -> str:

@@ -52,7 +52,8 @@ class Assessment:
     candidates: list[dict[str, Any]] = field(default_factory=list)
     # The slots the estimator of the best candidate reads (after any selection).
     kept_features: list[str] = field(default_factory=list)
-    # "default pipeline: …" / "default candidates: …" where the use case configured none.
+    # "default pipeline: …" / "default candidates: …" where the use case configured none, and
+    # "train.outliers: …" (the training rows left out) where the rule is on.
     defaults: list[str] = field(default_factory=list)
 
 
