@@ -18,6 +18,7 @@ import subprocess
 import time
 import uuid
 from importlib.metadata import version
+from importlib.util import find_spec
 from pathlib import Path
 
 # The first bytes of a JDK dynamic (top-layer) archive: its header's magic, 0xf00baba8, little-endian.
@@ -54,9 +55,15 @@ def java_identity() -> str:
     return f"{real}\n{release}"
 
 
+def spark_home() -> str:
+    """Where the launcher takes Spark's own jars from: the JVM's `-cp`, which an archive must
+    match (the JVM silently ignores one dumped under another virtualenv's pyspark)."""
+    return os.environ.get("SPARK_HOME") or str(Path(find_spec("pyspark").origin).parent)
+
+
 def archive_path(classpath: str, home: Path | None = None) -> Path:
-    """The archive for this JVM, pyspark, Delta and driver classpath: a new one when any changes."""
-    key = "\n".join([java_identity(), version("pyspark"), version("delta_spark"), classpath])
+    """The archive for this JVM, Spark installation, Delta and driver classpath: a new one when any changes."""
+    key = "\n".join([java_identity(), spark_home(), version("pyspark"), version("delta_spark"), classpath])
     return (home or archive_home()) / f"driver-{hashlib.sha256(key.encode()).hexdigest()[:20]}.jsa"
 
 

@@ -57,12 +57,15 @@ def test_a_path_the_launcher_would_split_is_not_used(tmp_path) -> None:
     assert archive_options("", _archive(spaced / "driver.jsa")) == ([], None)
 
 
-def test_the_archive_changes_with_the_classpath_and_the_jvm(tmp_path, monkeypatch) -> None:
+def test_the_archive_changes_with_the_classpath_spark_home_and_the_jvm(tmp_path, monkeypatch) -> None:
     first = archive_path("/a.jar:/b.jar", tmp_path)
     assert first == archive_path("/a.jar:/b.jar", tmp_path) and first.parent == tmp_path
     assert archive_path("/a.jar", tmp_path) != first
+    monkeypatch.setenv("SPARK_HOME", "/another/virtualenv/site-packages/pyspark")
+    other_spark = archive_path("/a.jar:/b.jar", tmp_path)
+    assert other_spark != first
     monkeypatch.setattr("jobs.common.class_archive.java_identity", lambda: "/other/jdk/bin/java\nJAVA_VERSION=21")
-    assert archive_path("/a.jar:/b.jar", tmp_path) != first
+    assert archive_path("/a.jar:/b.jar", tmp_path) not in (first, other_spark)
 
 
 def test_only_a_clean_exit_with_a_whole_archive_is_promoted(tmp_path) -> None:
