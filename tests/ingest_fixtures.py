@@ -47,6 +47,21 @@ def land(tmp_path: Path, name: str, text: str, folder: str = "things") -> Path:
     return path
 
 
+def ingested(spark, tmp_path: Path, use_case: dict[str, Any], csv_text: str) -> JobContext:
+    """A context for the whole `use_case` (a dict, its one source's `path` the landing folder)
+    after ingesting `csv_text` as that source's only file."""
+    from jobs.ingest import ingest
+
+    folder = use_case["sources"][0]["path"]
+    land(tmp_path, f"{folder}.csv", csv_text, folder)
+    path = tmp_path / f"{use_case['use_case']['name']}.yml"
+    path.write_text(yaml.safe_dump(use_case, sort_keys=False))
+    settings = make_settings(tmp_path, str(path))
+    context = JobContext(settings, spark, TableStore(spark, settings))
+    ingest(context)
+    return context
+
+
 def rows(context: JobContext, table: str, order: str = "id") -> list[tuple]:
     return [tuple(r) for r in context.tables.read(table).orderBy(order).collect()]
 

@@ -9,12 +9,9 @@ import mlflow
 import pytest
 import yaml
 
-from jobs.common.cli import JobContext
-from jobs.common.tables import TableStore
 from jobs.features import build_features
-from jobs.ingest import ingest
 from jobs.train import train
-from tests.settings import make_settings
+from tests.ingest_fixtures import ingested
 
 pytestmark = pytest.mark.slow
 
@@ -45,14 +42,7 @@ def _customers_csv(rows: int = 400) -> str:
 
 
 def test_a_short_use_case_trains_with_defaults_and_beats_the_baseline(spark, tmp_path: Path) -> None:
-    landing = tmp_path / "landing" / "customers"
-    landing.mkdir(parents=True)
-    (landing / "customers.csv").write_text(_customers_csv())
-    use_case = tmp_path / "short.yml"
-    use_case.write_text(yaml.safe_dump(SHORT_USE_CASE, sort_keys=False))
-    settings = make_settings(tmp_path, str(use_case))
-    context = JobContext(settings, spark, TableStore(spark, settings))
-    ingest(context)
+    context = ingested(spark, tmp_path, SHORT_USE_CASE, _customers_csv())
 
     result = train(context)
 

@@ -6,13 +6,9 @@ from pathlib import Path
 
 import mlflow
 import pytest
-import yaml
 
-from jobs.common.cli import JobContext
-from jobs.common.tables import TableStore
-from jobs.ingest import ingest
 from jobs.train import train
-from tests.settings import make_settings
+from tests.ingest_fixtures import ingested
 
 pytestmark = pytest.mark.slow
 
@@ -39,14 +35,7 @@ def _sales_csv(rows: int = 400) -> str:
 
 
 def test_the_far_off_training_row_is_left_out_and_named(spark, tmp_path: Path) -> None:
-    landing = tmp_path / "landing" / "sales"
-    landing.mkdir(parents=True)
-    (landing / "sales.csv").write_text(_sales_csv())
-    use_case = tmp_path / "sales.yml"
-    use_case.write_text(yaml.safe_dump(USE_CASE, sort_keys=False))
-    settings = make_settings(tmp_path, str(use_case))
-    context = JobContext(settings, spark, TableStore(spark, settings))
-    ingest(context)
+    context = ingested(spark, tmp_path, USE_CASE, _sales_csv())
     training = context.tables.read("sales_silver").where("sid = 77")
     assert training.count() == 1
 
