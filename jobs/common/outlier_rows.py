@@ -14,13 +14,11 @@ from pyspark.sql import DataFrame
 from jobs.common.config import Settings
 from transforms.features.pipeline import FEATURES_COLUMN
 from transforms.modeling.candidates import FIT_LABEL
-from transforms.modeling.outliers import FarOffRows, OutlierRule, find_far_off_rows
+from transforms.modeling.outliers import NAMED_KEYS, FarOffRows, OutlierRule, find_far_off_rows
 from transforms.reporting.numbers import format_number
 
 log = logging.getLogger(__name__)
 
-# Keys named in the log and the report; the MLflow run has the count.
-KEYS_SHOWN = 5
 
 
 @dataclass(frozen=True)
@@ -50,10 +48,11 @@ def without_far_off_rows(settings: Settings, stages: list[Estimator | Transforme
     found = find_far_off_rows(stages, rows, use_case.key, FEATURES_COLUMN, label, rule)
     line = describe(found, rule, use_case.key, label != use_case.label)
     log.info("%s", line)
-    if not found.count:
+    if found.frame is None:
         return rows, LeftOut(found, [line])
-    keys = rows.sparkSession.createDataFrame(found.keys, rows.select(*use_case.key).schema)
-    kept = rows.join(keys, use_case.key, "left_anti").cache()
+    kept = rows.join(found.frame, use_case.key, "left_anti").cache()
+    kept.count()  # materialised before the frames it is computed from are dropped
+    found.frame.unpersist()
     rows.unpersist()
     return kept, LeftOut(found, [line])
 
@@ -70,8 +69,8 @@ def describe(found: FarOffRows, rule: OutlierRule, key: list[str], log_label: bo
     if not found.count:
         return head
     shown = ", ".join(f"{_key_text(values)} ({scales:.1f})"
-                      for values, scales in zip(found.keys[:KEYS_SHOWN], found.scales, strict=False))
-    more = f", and {found.count - KEYS_SHOWN:,} more" if found.count > KEYS_SHOWN else ""
+                      for values, scales in zip(found.keys[:NAMED_KEYS], found.scales, strict=False))
+    more = f", and {found.count - NAMED_KEYS:,} more" if found.count > NAMED_KEYS else ""
     return f"{head}: {', '.join(key)} (scales off) {shown}{more}"
 
 

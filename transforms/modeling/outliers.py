@@ -33,6 +33,8 @@ _PREDICTION = "_robust_prediction"
 _STANDARD_LABEL = "_robust_label"
 # One point of the default linear candidate's grid; the scale hardly depends on it.
 ROBUST_REG_PARAM = 0.01
+# Keys of rows left out that come back to the driver, to be named in the log and the report.
+NAMED_KEYS = 5
 
 
 @dataclass(frozen=True)
@@ -45,19 +47,18 @@ class OutlierRule:
 
 @dataclass(frozen=True)
 class FarOffRows:
-    """What the rule found: the keys left out (the farthest first), their residuals in scales,
-    the robust scale (on the label's scale), how many rows were judged and how many were beyond
-    the bound."""
+    """What the rule found: the first `NAMED_KEYS` keys left out (the farthest first) and their
+    residuals in scales, the robust scale (on the label's scale), how many rows were judged, how
+    many are left out and how many were beyond the bound; `frame` holds the key of every row left
+    out, cached (None when none is), for an anti-join: the keys are never collected."""
 
     keys: list[tuple]
     scales: list[float]
     scale: float
     judged: int
+    count: int
     beyond: int = 0  # rows beyond the bound, before the share capped them
-
-    @property
-    def count(self) -> int:
-        return len(self.keys)
+    frame: DataFrame | None = None
 
 
 def far_off_rows(scored: DataFrame, key: Sequence[str], label: str, prediction: str, scale: float,
@@ -84,7 +85,7 @@ def find_far_off_rows(stages: Sequence[Estimator | Transformer], rows: DataFrame
     when the share allows no row (fewer than 1 / `rule.max_share` rows): the scale is then NaN."""
     judged = rows.count()
     if math.floor(rule.max_share * judged) == 0:
-        return FarOffRows([], [], math.nan, judged)
+        return FarOffRows([], [], math.nan, judged, 0)
     # Spark's Huber fit starts from a scale of 1 and stops early, far from the optimum, on a
     # label in the hundred thousands (a slope of 2.3 for 1000 in tests/…/test_outliers.py):
     # it is fitted on the standardised label, and the fit is scale-equivariant.
@@ -94,10 +95,14 @@ def find_far_off_rows(stages: Sequence[Estimator | Transformer], rows: DataFrame
     model = Pipeline(stages=[*stages, robust_fit(features_col, _STANDARD_LABEL)]).fit(standard)
     scale = float(model.stages[-1].scale)
     scored = model.transform(standard).cache()
-    far = far_off_rows(scored, key, _STANDARD_LABEL, _PREDICTION, scale, rule, judged).collect()
+    far = far_off_rows(scored, key, _STANDARD_LABEL, _PREDICTION, scale, rule, judged).cache()
+    count = far.count()
+    named = far.orderBy(F.desc(RESIDUAL_COLUMN), *key).limit(NAMED_KEYS).collect()
     beyond = far_off_rows(scored, key, _STANDARD_LABEL, _PREDICTION, scale, OutlierRule(rule.max_scales, 1.0),
                           judged).count()
     scored.unpersist()
-    return FarOffRows([tuple(row[c] for c in key) for row in far],
-                      [row[RESIDUAL_COLUMN] / scale if scale > 0 else math.inf for row in far], scale * std, judged,
-                      beyond)
+    if not count:
+        far.unpersist()
+    return FarOffRows([tuple(row[c] for c in key) for row in named],
+                      [row[RESIDUAL_COLUMN] / scale if scale > 0 else math.inf for row in named], scale * std, judged,
+                      count, beyond, far.select(*key) if count else None)

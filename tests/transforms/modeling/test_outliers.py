@@ -61,13 +61,21 @@ def test_a_robust_fit_finds_the_one_far_off_row(spark) -> None:
 
 def test_a_clean_label_loses_no_row(spark) -> None:
     found = _find(spark, 200, {})
-    assert found.keys == [] and found.scale > 0
+    assert found.keys == [] and found.count == 0 and found.frame is None and found.scale > 0
 
 
 def test_the_share_caps_the_far_off_rows_the_farthest_first(spark) -> None:
     # Three far-off rows, at most 1% of 200 = 2 may go: the two farthest.
     found = _find(spark, 200, {5: 30.0, 80: -60.0, 150: 45.0})
-    assert found.keys == [(80,), (150,)] and found.beyond == 3
+    assert found.keys == [(80,), (150,)] and found.count == 2 and found.beyond == 3
+    assert sorted(tuple(r) for r in found.frame.collect()) == [(80,), (150,)]
+
+
+def test_only_the_first_keys_come_back_the_frame_holds_all(spark) -> None:
+    off = {i: 40.0 + i for i in range(10, 80, 10)}  # 7 far-off rows, the last the farthest
+    found = _find(spark, 700, off)
+    assert found.count == 7 and found.keys == [(70,), (60,), (50,), (40,), (30,)]
+    assert sorted(r["id"] for r in found.frame.collect()) == list(range(10, 80, 10))
 
 
 def test_too_few_rows_for_one_to_go_are_not_fitted(spark) -> None:
