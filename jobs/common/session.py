@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import atexit
 import os
+import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -164,10 +165,21 @@ def _local_session(settings: Settings) -> SparkSession:
             builder = builder.config(key, value)
     spark = builder.getOrCreate()
     if dump is not None:
-        atexit.register(finish_dump, getattr(SparkContext._gateway, "proc", None), *dump)
+        atexit.register(_end_dumping_driver, getattr(SparkContext._gateway, "proc", None), *dump)
     # Under spark-submit the JVM logs as it was told; from here on, ERROR only there too.
     spark.sparkContext.setLogLevel("ERROR")
     return spark
+
+
+def _end_dumping_driver(driver: subprocess.Popen | None, part: Path, archive: Path) -> None:
+    """At exit, before the driver JVM writes its class archive: stop the SparkContext first.
+    Its stop ends PySpark's accumulator server, whose thread reads a connection from the JVM
+    (open once Python tasks ran); a JVM that exited under it made that thread print an EOFError
+    traceback."""
+    active = SparkContext._active_spark_context
+    if active is not None:
+        active.stop()
+    finish_dump(driver, part, archive)
 
 
 def _submitted_conf() -> SparkConf:

@@ -205,3 +205,25 @@ def test_a_local_driver_on_a_cold_ivy_cache_resolves_the_packages_as_before(tmp_
     ("local-cluster[2, 1, 1024]", False), ("spark://host:7077", False), ("yarn", False)])
 def test_only_executors_in_the_driver_jvm_share_its_classpath(master, in_driver) -> None:
     assert executors_in_driver(master) is in_driver
+
+
+# A local session that dumps its class archive at exit, after Python tasks (which connect the
+# JVM to PySpark's accumulator server) ran.
+DUMPING_JOB = """
+from jobs.common.config import load_settings
+from jobs.common.session import get_spark
+settings = load_settings("house_sales", "local", overrides=["lakehouse.root={root}/lakehouse"])
+print(get_spark(settings).range(4).rdd.map(lambda row: row.id).sum())
+"""
+
+
+@pytest.mark.slow
+def test_the_exit_that_dumps_the_class_archive_prints_nothing(tmp_path) -> None:
+    """The first start of a driver dumps its archive as its JVM exits: that exit must not kill
+    the JVM under PySpark's accumulator server (its thread would print an EOFError traceback)."""
+    run = subprocess.run([sys.executable, "-c", DUMPING_JOB.format(root=tmp_path)], cwd=ROOT,
+                         env=spark_env(XDG_CACHE_HOME=str(tmp_path / "cache")), capture_output=True, text=True,
+                         timeout=600, check=True)
+    assert [line for line in run.stderr.splitlines() if not line.startswith("WARNING: Using incubator modules")] == []
+    assert run.stdout.split() == ["6"]
+    assert [p.suffix for p in (tmp_path / "cache" / "lakehouse-ml" / "cds").iterdir()] == [".jsa"]
