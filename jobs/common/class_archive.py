@@ -29,7 +29,7 @@ QUIET = ("-Xlog:cds*=off",)
 OWN_SHARING_OPTIONS = ("SharedArchiveFile", "ArchiveClassesAtExit", "-Xshare")
 # How long interpreter exit waits for the driver JVM to write its archive (once per key).
 DUMP_TIMEOUT_SECONDS = 180
-# Archives kept besides the one just written: each is 140-165 MB, and an upgrade of Java, Spark
+# Archives kept besides the one just written: each is 140-250 MB, and an upgrade of Java, Spark
 # or Delta (or another classpath) starts a new one, so older ones would pile up in the cache.
 KEPT_ARCHIVES = 2
 # A part file this old is a dump whose JVM was killed (a live dump takes seconds to minutes).
