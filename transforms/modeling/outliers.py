@@ -94,13 +94,16 @@ def find_far_off_rows(stages: Sequence[Estimator | Transformer], rows: DataFrame
     standard = rows.withColumn(_STANDARD_LABEL, (F.col(label) - F.lit(mean)) / F.lit(std))
     model = Pipeline(stages=[*stages, robust_fit(features_col, _STANDARD_LABEL)]).fit(standard)
     scale = float(model.stages[-1].scale)
-    scored = model.transform(standard).cache()
-    far = far_off_rows(scored, key, _STANDARD_LABEL, _PREDICTION, scale, rule, judged).cache()
+    # One pass over the training rows: only the rows beyond the bound are kept (cached), and the
+    # share's cap is taken from them.
+    everyone = OutlierRule(rule.max_scales, 1.0)
+    beyond_bound = far_off_rows(model.transform(standard), key, _STANDARD_LABEL, _PREDICTION, scale, everyone,
+                                judged).cache()
+    beyond = beyond_bound.count()
+    far = beyond_bound.orderBy(F.desc(RESIDUAL_COLUMN), *key).limit(math.floor(rule.max_share * judged)).cache()
     count = far.count()
+    beyond_bound.unpersist()
     named = far.orderBy(F.desc(RESIDUAL_COLUMN), *key).limit(NAMED_KEYS).collect()
-    beyond = far_off_rows(scored, key, _STANDARD_LABEL, _PREDICTION, scale, OutlierRule(rule.max_scales, 1.0),
-                          judged).count()
-    scored.unpersist()
     if not count:
         far.unpersist()
     return FarOffRows([tuple(row[c] for c in key) for row in named],
