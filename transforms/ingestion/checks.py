@@ -14,6 +14,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import date
+from functools import reduce
+from operator import or_
+from typing import NamedTuple
 
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
@@ -48,19 +51,39 @@ ENCODING = "encoding"
 # What a decoder puts in place of bytes that are not valid in the declared encoding.
 REPLACEMENT_CHARACTER = "\ufffd"
 DEFAULT_DATE_RANGE = (date(1900, 1, 1), date(2100, 12, 31))
+# What `\s` matches in a Java regular expression: a value made only of these is blank.
+WHITESPACE = " \t\n\u000b\f\r"
 
 
-def _failure(condition: Column, rule: str, column: str, reason: Column) -> Column:
-    detail = F.struct(F.lit(rule).alias("rule"), F.lit(column).alias("column"), reason.alias("reason"))
-    return F.when(condition, detail)
+class _Check(NamedTuple):
+    """A row fails `rule` on `column` where `condition` is true (a null condition is no failure)."""
+
+    condition: Column
+    rule: str
+    column: str
+    reason: Column
+
+    def failure(self) -> Column:
+        """The failure struct where the condition holds, else null."""
+        detail = F.struct(F.lit(self.rule).alias("rule"), F.lit(self.column).alias("column"),
+                          self.reason.alias("reason"))
+        return F.when(self.condition, detail)
 
 
-def _with_failures(df: DataFrame, checks: Sequence[Column]) -> DataFrame:
+def _with_failures(df: DataFrame, checks: Sequence[_Check]) -> DataFrame:
+    """Append the failures of `checks` to each row's `_failures` array.
+
+    The array is built only for rows where some check fails. Spark runs higher-order functions
+    such as `filter` without generated code, so building it for every row made the checks cost
+    as much as the CSV parse (bench/RESULTS.md); the conditions alone are compiled, and almost
+    every row passes them all.
+    """
     existing = F.col(FAILURES) if FAILURES in df.columns else F.array().cast(FAILURE_TYPE)
     if not checks:
         return df.withColumn(FAILURES, existing)
-    found = F.filter(F.array(*checks), lambda failure: failure.isNotNull())
-    return df.withColumn(FAILURES, F.concat(existing, found))
+    any_failed = reduce(or_, [F.coalesce(check.condition, F.lit(False)) for check in checks])
+    found = F.filter(F.array(*[check.failure() for check in checks]), lambda failure: failure.isNotNull())
+    return df.withColumn(FAILURES, F.when(any_failed, F.concat(existing, found)).otherwise(existing))
 
 
 def cleaned(df: DataFrame, columns: Sequence[str], null_tokens: Sequence[str], trim: bool) -> DataFrame:
@@ -79,8 +102,8 @@ def cleaned(df: DataFrame, columns: Sequence[str], null_tokens: Sequence[str], t
         value = F.trim(raw) if trim else raw
         if tokens:
             value = F.when(value.isin(*tokens), F.lit(None)).otherwise(value)
-        if blank:
-            value = F.when(raw.rlike(r"^\s*$"), F.lit(None)).otherwise(value)
+        if blank:  # a trim of every blank, compiled, not a regular expression per value
+            value = F.when(F.trim(raw, F.lit(WHITESPACE)) == "", F.lit(None)).otherwise(value)
         return value.alias(name)
 
     wanted = set(columns)
@@ -100,25 +123,25 @@ def typed(
     checks = []
     for name, type_ in columns.items():
         raw, value = F.col(name), casts[name]
-        checks.append(_failure(raw.isNotNull() & value.isNull(), TYPE, name,
+        checks.append(_Check(raw.isNotNull() & value.isNull(), TYPE, name,
                                F.format_string(f"{name}: %s is not a valid {type_}", raw)))
         checks += _not_data(name, raw, value, types[name], (date_ranges or {}).get(name, default_date_range))
     df = _with_failures(df, checks)
     return df.select(*[casts[c].alias(c) if c in casts else F.col(c) for c in df.columns])
 
 
-def _not_data(name: str, raw: Column, value: Column, type_: DataType, date_range: tuple[date, date]) -> list[Column]:
+def _not_data(name: str, raw: Column, value: Column, type_: DataType, date_range: tuple[date, date]) -> list[_Check]:
     """Failures for a cast value that is not data: non-finite, or a date outside `date_range`."""
     if isinstance(type_, (FloatType, DoubleType)):
         infinite = value.isin(float("inf"), float("-inf"))
         reason = F.format_string(f"{name}: %s is not a finite number", raw)
-        return [_failure(F.coalesce(F.isnan(value) | infinite, F.lit(False)), NON_FINITE, name, reason)]
+        return [_Check(F.coalesce(F.isnan(value) | infinite, F.lit(False)), NON_FINITE, name, reason)]
     if isinstance(type_, (DateType, TimestampType, TimestampNTZType)):
         low, high = date_range
         day = value.cast("date")
         outside = F.coalesce((day < F.lit(low)) | (day > F.lit(high)), F.lit(False))
         reason = F.format_string(f"{name}: %s outside [{low}, {high}]", raw)
-        return [_failure(outside, DATE_RANGE, name, reason)]
+        return [_Check(outside, DATE_RANGE, name, reason)]
     return []
 
 
@@ -128,7 +151,7 @@ def decodable(df: DataFrame, columns: Sequence[str], encoding: str) -> DataFrame
     The reader puts U+FFFD in their place, so the value in silver would not be the one sent.
     """
     checks = [
-        _failure(F.coalesce(F.col(c).contains(REPLACEMENT_CHARACTER), F.lit(False)), ENCODING, c,
+        _Check(F.coalesce(F.col(c).contains(REPLACEMENT_CHARACTER), F.lit(False)), ENCODING, c,
                  F.format_string(f"{c}: %s has bytes that are not valid {encoding}", F.col(c)))
         for c in columns
     ]
@@ -144,7 +167,7 @@ def expected(
 ) -> DataFrame:
     """Add a failure for every declared expectation a typed row breaks (nulls pass all but not_null)."""
     checks = [
-        _failure(F.col(c).isNull(), NOT_NULL, c, F.lit(f"{c} is null")) for c in dict.fromkeys(not_null)
+        _Check(F.col(c).isNull(), NOT_NULL, c, F.lit(f"{c} is null")) for c in dict.fromkeys(not_null)
     ]
     for c, (low, high) in (ranges or {}).items():
         outside = F.lit(False)
@@ -153,20 +176,20 @@ def expected(
         if high is not None:
             outside = outside | (F.col(c) > F.lit(high))
         reason = F.format_string(f"{c}: %s outside [{low}, {high}]", F.col(c).cast("string"))
-        checks.append(_failure(F.coalesce(outside, F.lit(False)), RANGE, c, reason))
+        checks.append(_Check(F.coalesce(outside, F.lit(False)), RANGE, c, reason))
     for c, values in (allowed_values or {}).items():
         reason = F.format_string(f"{c}: %s not in {list(values)}", F.col(c).cast("string"))
-        checks.append(_failure(~F.col(c).cast("string").isin(*values), ALLOWED_VALUES, c, reason))
+        checks.append(_Check(~F.col(c).cast("string").isin(*values), ALLOWED_VALUES, c, reason))
     for c, pattern in (patterns or {}).items():
         reason = F.format_string(f"{c}: %s does not match {pattern}", F.col(c).cast("string"))
-        checks.append(_failure(~F.col(c).cast("string").rlike(pattern), PATTERN, c, reason))
+        checks.append(_Check(~F.col(c).cast("string").rlike(pattern), PATTERN, c, reason))
     return _with_failures(df, checks)
 
 
 def missing_columns(df: DataFrame, missing_by_file: Mapping[str, Sequence[str]]) -> DataFrame:
     """A failure for every row of a file that lacks declared columns (their values are unknown)."""
     checks = [
-        _failure(
+        _Check(
             F.col(SOURCE_FILE) == F.lit(path),
             MISSING_COLUMN,
             ", ".join(names),
