@@ -97,3 +97,23 @@ def test_a_micro_batch_after_a_restart_gets_every_source_log_id_its_offsets_span
     assert checkpoint_batch_files(spark, str(checkpoint), 1) == ["file:///b", "file:///c"]
     assert checkpoint_batch_files(spark, str(checkpoint), 2) is None
     assert checkpoint_batch_files(spark, str(checkpoint), 3) is None
+
+
+def test_the_batch_cache_is_built_uncompressed_on_the_batch_session_and_the_job_session_is_untouched(
+        spark, tmp_path, monkeypatch) -> None:
+    context = context_for(spark, tmp_path)
+    land(tmp_path, "a.csv", HEADER + "1,2024-01-01,Oslo,100\n")
+    setting = "spark.sql.inMemoryColumnarStorage.compressed"
+    before = spark.conf.get(setting)
+    seen = []
+    real_counts = ingest_writer.BatchWriter._counts
+
+    def counts(self, rows):
+        # The stream runs the batch in a clone of the job's session: the setting must be on the clone.
+        seen.append((rows.sparkSession is spark, rows.sparkSession.conf.get(setting)))
+        return real_counts(self, rows)
+
+    monkeypatch.setattr(ingest_writer.BatchWriter, "_counts", counts)
+    assert ingest(context)["things"]["rows_bronze"] == 1
+    assert seen == [(False, "false")]
+    assert spark.conf.get(setting) == before

@@ -35,6 +35,15 @@ def test_null_tokens_and_blanks_become_null_and_bad_values_fail_typing(spark) ->
     assert values["b"] == (None, None)
 
 
+def test_failures_of_later_checks_are_appended_to_earlier_ones_and_passing_rows_keep_none(spark) -> None:
+    raw = spark.createDataFrame([("ok", "3", "a"), ("typed", "x", "a"), ("late", "9", "a"), ("both", "y", None)],
+                                "id string, n string, m string")
+    typed = ingestion_checks.typed(raw, {"n": "int"})
+    checked = ingestion_checks.expected(typed, not_null=["m"], ranges={"n": (0, 5)})
+    assert _rules(checked) == {"ok": [], "typed": [("type", "n")], "late": [("range", "n")],
+                               "both": [("type", "n"), ("not_null", "m")]}
+
+
 def test_each_expectation_names_its_rule_and_nulls_pass_all_but_not_null(spark) -> None:
     rows = spark.createDataFrame(
         [("ok", 5, "Gd", "AB12"), ("low", -1, "Gd", "AB12"), ("level", 5, "Great", "AB12"),
@@ -135,10 +144,11 @@ def test_values_that_cast_to_no_data_or_hold_undecodable_bytes_fail_with_a_reaso
 
 
 def test_a_blank_null_token_makes_every_blank_value_null_trimmed_or_not(spark) -> None:
-    raw = spark.createDataFrame([("a", ""), ("b", " "), ("c", " \t "), ("d", " 7 "), ("e", "NA"), ("f", None)],
-                                "id string, n string")
+    # Blank is what a Java regular expression's \s matches: a no-break space is a value.
+    raw = spark.createDataFrame([("a", ""), ("b", " "), ("c", " \t "), ("d", " 7 "), ("e", "NA"), ("f", None),
+                                 ("g", "\r\n\x0b\f"), ("h", "\u00a0")], "id string, n string")
     for token in ("", " "):
         for trim in (True, False):
             values = {r["id"]: r["n"] for r in ingestion_checks.cleaned(raw, ["n"], [token, "NA"], trim).collect()}
-            assert values == {"a": None, "b": None, "c": None, "d": "7" if trim else " 7 ", "e": None, "f": None}, (
-                token, trim)
+            assert values == {"a": None, "b": None, "c": None, "d": "7" if trim else " 7 ", "e": None, "f": None,
+                              "g": None, "h": "\u00a0"}, (token, trim)
