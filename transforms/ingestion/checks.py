@@ -124,7 +124,7 @@ def typed(
     for name, type_ in columns.items():
         raw, value = F.col(name), casts[name]
         checks.append(_Check(raw.isNotNull() & value.isNull(), TYPE, name,
-                               F.format_string(f"{name}: %s is not a valid {type_}", raw)))
+                             F.format_string(f"{name}: %s is not a valid {type_}", raw)))
         checks += _not_data(name, raw, value, types[name], (date_ranges or {}).get(name, default_date_range))
     df = _with_failures(df, checks)
     return df.select(*[casts[c].alias(c) if c in casts else F.col(c) for c in df.columns])
@@ -152,7 +152,7 @@ def decodable(df: DataFrame, columns: Sequence[str], encoding: str) -> DataFrame
     """
     checks = [
         _Check(F.coalesce(F.col(c).contains(REPLACEMENT_CHARACTER), F.lit(False)), ENCODING, c,
-                 F.format_string(f"{c}: %s has bytes that are not valid {encoding}", F.col(c)))
+               F.format_string(f"{c}: %s has bytes that are not valid {encoding}", F.col(c)))
         for c in columns
     ]
     return _with_failures(df, checks)
