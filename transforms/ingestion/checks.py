@@ -135,11 +135,11 @@ def _not_data(name: str, raw: Column, value: Column, type_: DataType, date_range
     if isinstance(type_, (FloatType, DoubleType)):
         infinite = value.isin(float("inf"), float("-inf"))
         reason = F.format_string(f"{name}: %s is not a finite number", raw)
-        return [_Check(F.coalesce(F.isnan(value) | infinite, F.lit(False)), NON_FINITE, name, reason)]
+        return [_Check(F.isnan(value) | infinite, NON_FINITE, name, reason)]
     if isinstance(type_, (DateType, TimestampType, TimestampNTZType)):
         low, high = date_range
         day = value.cast("date")
-        outside = F.coalesce((day < F.lit(low)) | (day > F.lit(high)), F.lit(False))
+        outside = (day < F.lit(low)) | (day > F.lit(high))
         reason = F.format_string(f"{name}: %s outside [{low}, {high}]", raw)
         return [_Check(outside, DATE_RANGE, name, reason)]
     return []
@@ -151,7 +151,7 @@ def decodable(df: DataFrame, columns: Sequence[str], encoding: str) -> DataFrame
     The reader puts U+FFFD in their place, so the value in silver would not be the one sent.
     """
     checks = [
-        _Check(F.coalesce(F.col(c).contains(REPLACEMENT_CHARACTER), F.lit(False)), ENCODING, c,
+        _Check(F.col(c).contains(REPLACEMENT_CHARACTER), ENCODING, c,
                F.format_string(f"{c}: %s has bytes that are not valid {encoding}", F.col(c)))
         for c in columns
     ]
@@ -176,7 +176,7 @@ def expected(
         if high is not None:
             outside = outside | (F.col(c) > F.lit(high))
         reason = F.format_string(f"{c}: %s outside [{low}, {high}]", F.col(c).cast("string"))
-        checks.append(_Check(F.coalesce(outside, F.lit(False)), RANGE, c, reason))
+        checks.append(_Check(outside, RANGE, c, reason))
     for c, values in (allowed_values or {}).items():
         reason = F.format_string(f"{c}: %s not in {list(values)}", F.col(c).cast("string"))
         checks.append(_Check(~F.col(c).cast("string").isin(*values), ALLOWED_VALUES, c, reason))

@@ -84,7 +84,8 @@ def find_far_off_rows(stages: Sequence[Estimator | Transformer], rows: DataFrame
     label, log(label) under a log target) and find the rows `far_off_rows` leaves out. No fit
     when the share allows no row (fewer than 1 / `rule.max_share` rows): the scale is then NaN."""
     judged = rows.count()
-    if math.floor(rule.max_share * judged) == 0:
+    cap = math.floor(rule.max_share * judged)
+    if cap == 0:
         return FarOffRows([], [], math.nan, judged, 0)
     # Spark's Huber fit starts from a scale of 1 and stops early, far from the optimum, on a
     # label in the hundred thousands (a slope of 2.3 for 1000 in tests/…/test_outliers.py):
@@ -100,7 +101,7 @@ def find_far_off_rows(stages: Sequence[Estimator | Transformer], rows: DataFrame
     beyond_bound = far_off_rows(model.transform(standard), key, _STANDARD_LABEL, _PREDICTION, scale, everyone,
                                 judged).cache()
     beyond = beyond_bound.count()
-    far = beyond_bound.orderBy(F.desc(RESIDUAL_COLUMN), *key).limit(math.floor(rule.max_share * judged)).cache()
+    far = beyond_bound.orderBy(F.desc(RESIDUAL_COLUMN), *key).limit(cap).cache()
     count = far.count()
     beyond_bound.unpersist()
     named = far.orderBy(F.desc(RESIDUAL_COLUMN), *key).limit(NAMED_KEYS).collect()
