@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import mmap
 import os
+import subprocess
+import sys
 from pathlib import Path
 
+import pytest
+
+from bench import measure
 from bench.measure import tree_rss, wait_for_quiet
 
 MIB = 1 << 20
@@ -37,3 +42,27 @@ def test_wait_for_quiet_gives_up_after_its_timeout_and_says_so() -> None:
     slept = []
     assert wait_for_quiet(1.5, 30, 10, load=lambda: 4.0, sleep=slept.append) == (4.0, False)
     assert slept == [10, 10, 10]
+
+
+SPAWNER = """
+import os, sys
+held = b"x" * (300 << 20)  # written, so every page is resident
+sys.stdout.write("ready\\n"); sys.stdout.flush()
+while True:  # glibc's posix_spawn runs each child in this process's memory until it execs
+    os.waitpid(os.posix_spawn("/bin/true", ["true"], {}), 0)
+"""
+
+
+@pytest.mark.parametrize("kcmp", [True, False], ids=["kcmp", "kcmp refused"])
+def test_a_child_starting_in_its_parents_memory_is_not_counted_twice(kcmp: bool, monkeypatch) -> None:
+    if not kcmp:
+        monkeypatch.setattr(measure, "_SYS_KCMP", -1)
+    spawner = subprocess.Popen([sys.executable, "-c", SPAWNER], stdout=subprocess.PIPE, text=True)
+    try:
+        assert spawner.stdout.readline() == "ready\n"
+        readings = [tree_rss(spawner.pid).held for _ in range(3000)]
+    finally:
+        spawner.kill()
+        spawner.wait()
+    assert min(readings) > 250 * MIB
+    assert max(readings) < 400 * MIB
