@@ -158,7 +158,7 @@ class BatchWriter:
         rows = checked(batch_rows, source, conformed.missing)
         try:
             # On the batch's own session: a stream runs its batches in a clone of the job's.
-            with session_conf(rows.sparkSession, UNCOMPRESSED_CACHE):  # read as the first pass builds the cache
+            with session_conf(rows.sparkSession, UNCOMPRESSED_CACHE, hints=True):  # read as the first pass builds the cache
                 read, quarantined, key_ranges, with_rows = self._counts(rows.persist())
             if first is None and read == 0:  # only empty or header-only files: audited as such
                 self._audit_without_rows(Landed(None, landed.files, None, landed.unreadable), batch_id, started)

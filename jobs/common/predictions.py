@@ -29,7 +29,7 @@ def write_predictions(
     once, for the files written from then on.
     """
     stats_columns = ",".join(skipping_columns(key))
-    with session_conf(tables.spark, _STREAMING_PARTITION_WRITE):
+    with session_conf(tables.spark, _STREAMING_PARTITION_WRITE, hints=True):
         written = replace_batch(tables, predictions, table, batch_ids, [SCORING_DATE],
                                 {STATS_COLUMNS_PROPERTY: stats_columns})
     name = tables.qualified(table)

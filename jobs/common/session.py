@@ -10,6 +10,7 @@ client of that server.
 from __future__ import annotations
 
 import atexit
+import logging
 import os
 import subprocess
 import sys
@@ -20,6 +21,7 @@ from importlib.metadata import version
 from pathlib import Path
 
 from pyspark import SparkConf, SparkContext
+from pyspark.errors import AnalysisException
 from pyspark.sql import SparkSession
 
 from jobs.common.class_archive import archive_options, archive_path, finish_dump
@@ -31,6 +33,8 @@ DELTA_CATALOG = "org.apache.spark.sql.delta.catalog.DeltaCatalog"
 DRIVER_JAVA_OPTIONS = "spark.driver.extraJavaOptions"
 DRIVER_CLASSPATH = "spark.driver.extraClassPath"
 LOG4J2_PROPERTY = "log4j2.configurationFile"
+
+log = logging.getLogger(__name__)
 
 
 def get_spark(settings: Settings) -> SparkSession:
@@ -46,12 +50,25 @@ def get_spark(settings: Settings) -> SparkSession:
 
 
 @contextmanager
-def session_conf(spark: SparkSession, values: dict[str, str]) -> Iterator[None]:
-    """Set SQL settings for the statements inside the block, then put back what was there."""
-    before = {name: spark.conf.get(name, None) for name in values}
-    for name, value in values.items():
-        spark.conf.set(name, value)
+def session_conf(spark: SparkSession, values: dict[str, str], hints: bool = False) -> Iterator[None]:
+    """Set SQL settings for the statements inside the block, then put back what was there.
+
+    With `hints`, the settings only make the block faster: one the session refuses (a static
+    setting, or one a Databricks serverless session keeps for itself) is logged and left as
+    it is, and the block runs without it. Without, a refusal fails the block before it runs.
+    """
+    before: dict[str, str | None] = {}
     try:
+        for name, value in values.items():
+            current = spark.conf.get(name, None)
+            try:
+                spark.conf.set(name, value)
+            except AnalysisException as refused:
+                if not hints:
+                    raise
+                log.info("session setting %s left as it is: %s", name, refused.getCondition() or refused)
+                continue
+            before[name] = current
         yield
     finally:
         for name, value in before.items():

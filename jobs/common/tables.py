@@ -189,8 +189,8 @@ class TableStore:
         )
         if evolve_schema:
             builder = builder.withSchemaEvolution()
-        settings = {MATERIALIZE_SOURCE: "none" if stable_source else "auto", COMMIT_USER_METADATA: tag}
-        with session_conf(self.spark, settings):
+        materialize = {MATERIALIZE_SOURCE: "none" if stable_source else "auto"}
+        with session_conf(self.spark, {COMMIT_USER_METADATA: tag}), session_conf(self.spark, materialize, hints=True):
             builder.execute()
         merged = self.find_commit(table, tag)
         if merged is None:  # nothing to merge: Delta committed nothing
