@@ -60,8 +60,8 @@ def session_conf(spark: SparkSession, values: dict[str, str], hints: bool = Fals
     before: dict[str, str | None] = {}
     try:
         for name, value in values.items():
-            current = spark.conf.get(name, None)
-            try:
+            try:  # a session that keeps a setting to itself may refuse to tell it too
+                current = spark.conf.get(name, None)
                 spark.conf.set(name, value)
             except AnalysisException as refused:
                 if not hints:

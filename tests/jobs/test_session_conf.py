@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from types import SimpleNamespace
 
 import pytest
 from pyspark.errors import AnalysisException
@@ -47,3 +48,28 @@ def test_a_refused_hint_is_logged_and_the_block_runs_with_the_others(spark_conf,
         assert (spark.conf.get(STATIC), spark.conf.get(SET)) == (warehouse, "3")
     assert spark.conf.get(SET) == "7"
     assert [r.getMessage() for r in caplog.records if STATIC in r.getMessage()] != []
+
+
+class _KeptConf:
+    """A session's settings as a serverless session keeps one: asked about it, it refuses."""
+
+    def __init__(self) -> None:
+        self.values: dict[str, str] = {}
+
+    def get(self, name: str, default: str | None = None) -> str | None:
+        if name == STATIC:
+            raise AnalysisException(f"[CONFIG_NOT_AVAILABLE] Configuration {name} is not available.")
+        return self.values.get(name, default)
+
+    def set(self, name: str, value: str) -> None:
+        self.values[name] = value
+
+    def unset(self, name: str) -> None:
+        del self.values[name]
+
+
+def test_a_hint_the_session_will_not_even_read_is_skipped() -> None:
+    session = SimpleNamespace(conf=_KeptConf())
+    with session_conf(session, {STATIC: "/elsewhere", SET: "3"}, hints=True):
+        assert session.conf.values == {SET: "3"}
+    assert session.conf.values == {}
