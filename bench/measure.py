@@ -54,11 +54,6 @@ def family(pid: int) -> list[tuple[int, int]]:
     return found
 
 
-def descendants(pid: int) -> list[int]:
-    """`pid`'s descendants, not `pid` itself."""
-    return [child for child, _ in family(pid)]
-
-
 class Resident(NamedTuple):
     """Resident bytes: held (anonymous + shared memory) and mapped (file-backed)."""
 
@@ -74,7 +69,8 @@ class Resident(NamedTuple):
 _MEMORY_FIGURES = ("VmSize", "VmData", "RssAnon", "RssFile", "RssShmem")
 # A child in its parent's memory touches a few pages of its own stack before it execs.
 _STACK_SLACK = 1 << 20
-_SYS_KCMP, _KCMP_VM = {"x86_64": 312, "aarch64": 272}.get(platform.machine(), -1), 1
+_SYS_KCMP = {"x86_64": 312, "aarch64": 272}.get(platform.machine(), -1)
+_KCMP_VM = 1
 _libc = ctypes.CDLL(None, use_errno=True)
 
 
